@@ -1,0 +1,251 @@
+"""Any drawing, scan or photo of a digit -> the 28x28 array the model expects.
+
+MNIST digits are white on black, scaled so that the longer side of the ink is 20 px, and
+placed in a 28x28 frame by centre of mass. People draw black on white, anywhere on an
+800x800 canvas, with a hairline or a 50 px brush. `preprocess` bridges the two:
+
+1. find the ink, whatever the polarity, transparency or background colour;
+2. crop to the ink's bounding box;
+3. redraw it at a fixed working resolution with a MNIST-like stroke width
+   (hairlines are thickened, marker strokes thinned);
+4. scale the longer side to 20 px and centre it by mass in 28x28.
+
+The same function serves the app, the evaluation and the tests, so they cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import io
+import warnings
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PIL import Image, ImageFilter, ImageOps
+
+IMAGE_SIZE = 28
+DIGIT_BOX = 20
+WORK_SIZE = 80  # the resolution at which strokes are measured and redrawn
+# Stroke width at WORK_SIZE that MNIST's digits have by the same measure (median over the
+# training set; see tests/test_preprocess.py), so redrawn strokes look like MNIST's.
+TARGET_STROKE = 10.8
+MAX_PIXELS = 40_000_000  # larger images are refused before their pixels are decoded
+MAX_SIDE = 1600  # larger images are reduced right after decoding
+MIN_CONTRAST = 0.1  # ink must differ from the background by this much (of 0..1)
+
+
+class EmptyImageError(ValueError):
+    """The image holds no ink: nothing to read."""
+
+
+def open_image(source: str | Path | bytes) -> Image.Image:
+    """Open an image file safely: its size is checked before any pixel is decoded.
+
+    Raises:
+        ValueError: not an image, corrupt, or too large.
+    """
+    stream = io.BytesIO(source) if isinstance(source, bytes) else source
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(stream)
+            width, height = image.size
+            if width * height > MAX_PIXELS:
+                raise ValueError(f"image is {width}x{height}: more than {MAX_PIXELS:,} pixels is too large")
+            if getattr(image, "n_frames", 1) > 1:
+                image.seek(0)  # animated GIF/WebP/TIFF: read the first frame
+            image.draft("L", (MAX_SIDE, MAX_SIDE))  # JPEG decodes at a reduced scale
+            image.load()
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
+        raise ValueError(f"image is too large to decode safely ({error})") from error
+    except (OSError, SyntaxError, Image.UnidentifiedImageError) as error:
+        raise ValueError(f"not a readable image ({error})") from error
+    return image
+
+
+def flatten_sketch(value: dict[str, Any]) -> Image.Image | None:
+    """One image from a Sketchpad/ImageEditor value ``{background, layers, composite}``.
+
+    The composite is what the browser shows, so it wins. Without one (API callers may send
+    only layers), the layers are laid over the background, which may itself be missing.
+    """
+    composite = value.get("composite")
+    if composite is not None:
+        return _as_image(composite)
+    background = value.get("background")
+    layers = [_as_image(layer) for layer in value.get("layers") or [] if layer is not None]
+    if background is None and not layers:
+        return None
+    base = _as_image(background) if background is not None else None
+    size = base.size if base is not None else layers[0].size
+    canvas = base.convert("RGBA") if base is not None else Image.new("RGBA", size, (0, 0, 0, 0))
+    for layer in layers:
+        layer = layer.convert("RGBA")
+        if layer.size != size:
+            layer = layer.resize(size)
+        canvas.alpha_composite(layer)
+    return canvas
+
+
+def _as_image(value: Any) -> Image.Image:
+    if isinstance(value, Image.Image):
+        return value
+    if isinstance(value, np.ndarray):
+        array = value
+        if array.dtype != np.uint8:
+            array = np.clip(array * (255 if array.max() <= 1 else 1), 0, 255).astype(np.uint8)
+        return Image.fromarray(array.squeeze())
+    if isinstance(value, (str, Path, bytes)):
+        return open_image(value)
+    if isinstance(value, dict) and value.get("path"):  # gradio FileData
+        return open_image(value["path"])
+    raise ValueError(f"expected an image, got {type(value).__name__}")
+
+
+def _luminance(image: Image.Image) -> np.ndarray:
+    """Grey levels in 0..1 for any PIL mode, including 16-bit and float images."""
+    if image.mode in ("I", "I;16", "I;16B", "I;16L", "F"):
+        values = np.asarray(image, dtype=np.float64)
+        low, high = values.min(), values.max()
+        return (values - low) / (high - low) if high > low else np.zeros_like(values)
+    if image.mode not in ("L", "RGB"):
+        image = image.convert("RGB")
+    return np.asarray(image.convert("L"), dtype=np.float32) / 255.0
+
+
+def ink_map(image: Image.Image) -> np.ndarray:
+    """How much each pixel is ink, 0..1, whatever the polarity and background.
+
+    Transparent images are laid on whichever of black or white contrasts with their
+    opaque pixels; the background is then the median of the border, and ink is what
+    differs from it.
+    """
+    image = ImageOps.exif_transpose(image)
+    if max(image.size) > MAX_SIDE:
+        image = image.reduce(int(np.ceil(max(image.size) / MAX_SIDE)))
+    if image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info:
+        rgba = image.convert("RGBA")
+        alpha = np.asarray(rgba.getchannel("A"), dtype=np.float32) / 255.0
+        if alpha.min() < 0.5:
+            grey = _luminance(rgba.convert("RGB"))
+            opaque_level = float((grey * alpha).sum() / max(alpha.sum(), 1e-6))
+            backdrop = 0.0 if opaque_level > 0.5 else 1.0
+            image_grey = grey * alpha + backdrop * (1.0 - alpha)
+            return _contrast(image_grey)
+        image = rgba.convert("RGB")
+    return _contrast(_luminance(image))
+
+
+def _contrast(grey: np.ndarray) -> np.ndarray:
+    border = np.concatenate([grey[0], grey[-1], grey[:, 0], grey[:, -1]])
+    ink = np.abs(grey - np.median(border))
+    peak = float(ink.max())
+    if peak < MIN_CONTRAST:
+        return np.zeros_like(ink, dtype=np.float32)
+    # Scale so the darkest stroke is 1, and drop faint texture such as paper grain.
+    return np.clip((ink / peak - 0.2) / 0.8, 0.0, 1.0).astype(np.float32)
+
+
+def stroke_width(mask: np.ndarray) -> float:
+    """Mean stroke width of a binary mask: twice the area over the boundary length."""
+    area = int(mask.sum())
+    if area == 0:
+        return 0.0
+    padded = np.pad(mask, 1)
+    interior = padded[1:-1, 1:-1] & padded[:-2, 1:-1] & padded[2:, 1:-1] & padded[1:-1, :-2] & padded[1:-1, 2:]
+    boundary = area - int(interior.sum())
+    return 2.0 * area / max(boundary, 1)
+
+
+def _bounding_box(mask: np.ndarray) -> tuple[slice, slice] | None:
+    rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
+    if rows.size == 0:
+        return None
+    return slice(rows[0], rows[-1] + 1), slice(cols[0], cols[-1] + 1)
+
+
+def _to_work_size(ink: np.ndarray) -> np.ndarray:
+    """Binary mask of the ink with its longer side WORK_SIZE px; thin lines survive."""
+    factor = int(np.ceil(max(ink.shape) / WORK_SIZE))
+    if factor > 1:  # max-pool first, so a hairline on a big canvas is not averaged away
+        height, width = ink.shape
+        padded = np.pad(ink, ((0, -height % factor), (0, -width % factor)))
+        ink = padded.reshape(padded.shape[0] // factor, factor, -1, factor).max(axis=(1, 3))
+    scale = WORK_SIZE / max(ink.shape)
+    size = (max(1, round(ink.shape[1] * scale)), max(1, round(ink.shape[0] * scale)))
+    resized = Image.fromarray(ink.astype(np.float32), mode="F").resize(size, Image.BILINEAR)
+    return np.asarray(resized) > 0.5
+
+
+def _morph(mask: np.ndarray, steps: int) -> np.ndarray:
+    """Dilate (steps > 0) or erode (steps < 0) by one pixel per step."""
+    image = Image.fromarray(np.pad(mask, abs(steps) + 1).astype(np.uint8) * 255)
+    grow = ImageFilter.MaxFilter(3) if steps > 0 else ImageFilter.MinFilter(3)
+    for _ in range(abs(steps)):
+        image = image.filter(grow)
+    return np.asarray(image) > 127
+
+
+def normalize_strokes(mask: np.ndarray) -> np.ndarray:
+    """Thicken or thin a WORK_SIZE mask towards TARGET_STROKE, never erasing the digit."""
+    steps = round((TARGET_STROKE - stroke_width(mask)) / 2)
+    if steps >= 0:
+        return _morph(mask, steps)
+    area = mask.sum()
+    for step in range(steps, 0):  # thin as far as wanted while half the ink remains
+        thinner = _morph(mask, step)
+        if thinner.sum() >= 0.35 * area:
+            return thinner
+    return mask
+
+
+def center_by_mass(digit: np.ndarray) -> np.ndarray:
+    """Place ``digit`` (at most 20x20) in 28x28 with its centre of mass at the centre."""
+    total = digit.sum()
+    rows, cols = np.indices(digit.shape)
+    com_row = (rows * digit).sum() / total
+    com_col = (cols * digit).sum() / total
+    top = int(round(IMAGE_SIZE / 2 - com_row - 0.5))
+    left = int(round(IMAGE_SIZE / 2 - com_col - 0.5))
+    frame = np.zeros((IMAGE_SIZE + 2 * DIGIT_BOX, IMAGE_SIZE + 2 * DIGIT_BOX), np.float32)
+    height, width = digit.shape
+    frame[top + DIGIT_BOX : top + DIGIT_BOX + height, left + DIGIT_BOX : left + DIGIT_BOX + width] = digit
+    return frame[DIGIT_BOX:-DIGIT_BOX, DIGIT_BOX:-DIGIT_BOX]
+
+
+def preprocess_ink(ink: np.ndarray) -> np.ndarray:
+    """28x28 float32 in 0..1 (1 = ink) from an ink map; raises EmptyImageError."""
+    box = _bounding_box(ink > 0)
+    if box is None:
+        raise EmptyImageError("no ink found: draw a digit")
+    mask = normalize_strokes(_to_work_size(ink[box]))
+    box = _bounding_box(mask)
+    if box is None:
+        raise EmptyImageError("no ink found: draw a digit")
+    mask = mask[box]
+    scale = DIGIT_BOX / max(mask.shape)
+    size = (max(1, round(mask.shape[1] * scale)), max(1, round(mask.shape[0] * scale)))
+    digit = Image.fromarray(mask.astype(np.float32), mode="F").resize(size, Image.BOX)
+    return center_by_mass(np.clip(np.asarray(digit), 0.0, 1.0))
+
+
+def preprocess(value: Any) -> np.ndarray:
+    """The 28x28 float32 array (0..1, white digit on black) the model reads.
+
+    Args:
+        value: a Sketchpad value ``{background, layers, composite}``, a PIL image, a numpy
+            array, a file path or the bytes of an image file.
+
+    Raises:
+        EmptyImageError: there is no ink to read (``None``, blank or uniform image).
+        ValueError: the input is not an image, or is corrupt or too large.
+    """
+    if value is None:
+        raise EmptyImageError("no image: draw a digit")
+    is_sketch = isinstance(value, dict) and "path" not in value
+    image = flatten_sketch(value) if is_sketch else _as_image(value)
+    if image is None:
+        raise EmptyImageError("no image: draw a digit")
+    if image.width * image.height > MAX_PIXELS:
+        raise ValueError(f"image is {image.width}x{image.height}: too large")
+    return preprocess_ink(ink_map(image))
