@@ -89,3 +89,53 @@ def render_sketch(digit: np.ndarray, rng: np.random.Generator) -> Image.Image:
         float(rng.uniform(margin, CANVAS_SIZE - margin)),
     )
     return draw_strokes(points, brush=brush, height=height, center=center)
+
+
+# Pen strokes for each digit, as people draw them, in a unit box (x right, y down).
+# Used for the app's examples and to drive the mouse in the browser test.
+DIGIT_STROKES: dict[int, list[list[tuple[float, float]]]] = {
+    0: [[(0.5, 0.0), (0.2, 0.12), (0.08, 0.5), (0.22, 0.9), (0.5, 1.0), (0.8, 0.88), (0.92, 0.5), (0.78, 0.1), (0.48, 0.02)]],
+    1: [[(0.3, 0.2), (0.55, 0.0), (0.55, 1.0)]],
+    2: [[(0.12, 0.25), (0.45, 0.0), (0.82, 0.12), (0.8, 0.42), (0.1, 1.0), (0.95, 0.98)]],
+    3: [[(0.12, 0.12), (0.5, 0.0), (0.85, 0.18), (0.75, 0.4), (0.42, 0.5), (0.82, 0.62), (0.88, 0.85), (0.5, 1.0), (0.1, 0.88)]],
+    4: [[(0.6, 0.0), (0.08, 0.66), (0.95, 0.66)], [(0.7, 0.3), (0.7, 1.0)]],
+    5: [[(0.85, 0.02), (0.25, 0.0), (0.18, 0.45), (0.55, 0.38), (0.86, 0.6), (0.8, 0.88), (0.45, 1.0), (0.1, 0.88)]],
+    6: [[(0.75, 0.0), (0.35, 0.25), (0.15, 0.62), (0.22, 0.92), (0.52, 1.0), (0.8, 0.84), (0.78, 0.6), (0.5, 0.5), (0.2, 0.66)]],
+    7: [[(0.05, 0.05), (0.95, 0.05), (0.4, 1.0)]],
+    8: [[(0.5, 0.48), (0.2, 0.3), (0.28, 0.05), (0.52, 0.0), (0.75, 0.06), (0.8, 0.28), (0.5, 0.48),
+         (0.18, 0.72), (0.3, 0.96), (0.5, 1.0), (0.72, 0.96), (0.84, 0.72), (0.5, 0.48)]],
+    9: [[(0.8, 0.18), (0.5, 0.0), (0.2, 0.12), (0.18, 0.38), (0.5, 0.48), (0.8, 0.32), (0.8, 0.18), (0.76, 0.6), (0.7, 1.0)]],
+}  # fmt: skip
+
+
+def smooth(points: list[tuple[float, float]], *, steps: int = 8) -> list[tuple[float, float]]:
+    """A Catmull-Rom curve through ``points``: how a hand joins them."""
+    if len(points) < 3:
+        return list(points)
+    padded = [points[0], *points, points[-1]]
+    curve = []
+    for i in range(1, len(padded) - 2):
+        p0, p1, p2, p3 = (np.array(padded[j]) for j in range(i - 1, i + 3))
+        for t in np.linspace(0, 1, steps, endpoint=False):
+            curve.append(tuple(0.5 * ((2 * p1) + (p2 - p0) * t + (2 * p0 - 5 * p1 + 4 * p2 - p3) * t**2
+                                      + (3 * p1 - p0 - 3 * p2 + p3) * t**3)))  # fmt: skip
+    curve.append(points[-1])
+    return curve
+
+
+def stroke_paths(digit: int, *, left: float, top: float, height: float) -> list[list[tuple[float, float]]]:
+    """The digit's strokes in canvas pixels: ``height`` px tall, 0.6 as wide, from (left, top)."""
+    width = 0.6 * height
+    return [[(left + x * width, top + y * height) for x, y in smooth(stroke)] for stroke in DIGIT_STROKES[digit]]
+
+
+def draw_digit(digit: int, *, left: float, top: float, height: float, brush: float) -> Image.Image:
+    """A drawing of ``digit`` as the Sketchpad would send it: black round strokes on white."""
+    canvas = Image.new("RGB", (CANVAS_SIZE, CANVAS_SIZE), "white")
+    draw = ImageDraw.Draw(canvas)
+    radius = brush / 2
+    for path in stroke_paths(digit, left=left, top=top, height=height):
+        draw.line(path, fill="black", width=round(brush), joint="curve")
+        for x, y in path:
+            draw.ellipse([x - radius, y - radius, x + radius, y + radius], fill="black")
+    return canvas

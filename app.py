@@ -1,0 +1,142 @@
+"""Draw a digit, and a small CNN reads it: a Gradio Blocks app for Hugging Face Spaces.
+
+python app.py        # then open http://127.0.0.1:7860
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+import numpy as np
+import pandas as pd
+from PIL import Image
+
+from digits.reader import DigitReader, Reading
+from digits.settings import PROJECT_DIR, Settings
+from widgets import GuardedImage, GuardedSketchpad, Verdict
+
+logger = logging.getLogger("app")
+settings = Settings.from_env()
+reader = DigitReader(settings)  # finds the model on first use, not at import
+EXAMPLES = sorted(str(path) for path in (PROJECT_DIR / "examples").glob("*.png"))
+CONCURRENCY_LIMIT = 4  # preprocessing is ~5 ms of mostly GIL-free work; the model call ~1 ms
+DIGITS = [str(digit) for digit in range(10)]
+EMPTY_CHART = pd.DataFrame({"digit": DIGITS, "probability": [0.0] * 10})
+
+
+def label_value(reading: Reading) -> Any:
+    """The gr.Label value: the verdict, with all ten confidences when there are any."""
+    if reading.probabilities is None:
+        return reading.message
+    confidences = {digit: float(p) for digit, p in zip(DIGITS, reading.probabilities, strict=True)}
+    if reading.status == "digit":
+        return confidences
+    return Verdict.with_label("uncertain", confidences)
+
+
+def read(value: Any) -> tuple[Any, Reading]:
+    reading = reader.read(value)
+    if reading.status == "error":
+        raise gr.Error(reading.message)
+    return label_value(reading), reading
+
+
+def predict(sketch: dict | None) -> tuple[Any, Reading]:
+    """Read the digit drawn on the sketchpad.
+
+    Args:
+        sketch: the Sketchpad value: background, layers and composite images.
+    Returns:
+        The digit with confidences for all ten, "uncertain" with them, or a prompt to draw.
+    """
+    return read(sketch)
+
+
+def predict_image(image: str | None) -> tuple[Any, Reading]:
+    """Read the digit in a photo or scan (dark ink on light paper, or the reverse).
+
+    Args:
+        image: an image file of one digit.
+    Returns:
+        The digit with confidences for all ten, "uncertain" with them, or a prompt.
+    """
+    return read(Path(image) if image else None)
+
+
+def show_details(reading: Reading | None) -> tuple[str, pd.DataFrame, Image.Image | None]:
+    """The page's extras: a sentence, the bar chart, and the 28x28 image the model saw."""
+    if reading is None or reading.probabilities is None:
+        message = reading.message if reading else "Draw a digit (0-9) to see what the model reads."
+        return message, EMPTY_CHART, None
+    chart = pd.DataFrame({"digit": DIGITS, "probability": reading.probabilities.round(4)})
+    seen = Image.fromarray((reading.seen * 255).astype(np.uint8)).resize((224, 224), Image.NEAREST)
+    return f"**{reading.message}**", chart, seen
+
+
+CSS = """
+#verdict .output-class { font-size: 4rem !important; }
+#seen img { image-rendering: pixelated; }
+"""
+
+with gr.Blocks(title="Digit reader") as demo:
+    gr.Markdown("# ✍️ Digit reader\nDraw a digit from 0 to 9, and a small CNN trained on MNIST reads it as you draw.")
+    reading_state = gr.State()
+    with gr.Row(equal_height=False):
+        with gr.Column(scale=3, min_width=300):
+            with gr.Tab("Draw"):
+                sketchpad = GuardedSketchpad(
+                    label="Draw a digit",
+                    type="pil",
+                    image_mode="RGBA",
+                    canvas_size=(800, 800),
+                    brush=gr.Brush(colors=["#000000"], color_mode="fixed", default_size=18),
+                    layers=False,
+                )
+                clear = gr.Button("Clear", variant="secondary")
+                gr.Examples(EXAMPLES, inputs=sketchpad, label="Examples: click one, then draw over it")
+            with gr.Tab("Upload a photo"):
+                upload = GuardedImage(label="Photo or scan of one digit", type="filepath", image_mode=None)
+        with gr.Column(scale=2, min_width=280):
+            verdict = Verdict(label="Prediction", num_top_classes=1, elem_id="verdict")
+            status = gr.Markdown("Draw a digit (0-9) to see what the model reads.")
+            chart = gr.BarPlot(
+                EMPTY_CHART, x="digit", y="probability", y_lim=[0, 1], label="Probability of each digit",
+                sort=DIGITS, height=220,
+            )  # fmt: skip
+            seen = gr.Image(label="What the model sees (28x28)", elem_id="seen", interactive=False, height=224)
+
+    sketchpad.change(
+        predict, inputs=sketchpad, outputs=[verdict, reading_state], api_name="predict",
+        trigger_mode="always_last", show_progress="hidden", concurrency_limit=CONCURRENCY_LIMIT,
+    ).then(show_details, inputs=reading_state, outputs=[status, chart, seen], show_progress="hidden", api_visibility="private")  # fmt: skip
+    upload.change(
+        predict_image, inputs=upload, outputs=[verdict, reading_state], api_name="predict_image",
+        show_progress="hidden", concurrency_limit=CONCURRENCY_LIMIT,
+    ).then(show_details, inputs=reading_state, outputs=[status, chart, seen], show_progress="hidden", api_visibility="private")  # fmt: skip
+    clear.click(lambda: None, outputs=sketchpad, api_visibility="private")
+
+
+def launch(**overrides: Any):
+    """Serve the app as deployed; tests pass overrides such as ``prevent_thread_lock``."""
+    options = {
+        "css": CSS,
+        "theme": gr.themes.Soft(),
+        "max_file_size": settings.max_file_size,
+        "mcp_server": settings.mcp_server,
+        "show_error": True,
+    }
+    return demo.queue(max_size=64).launch(**(options | overrides))
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
+    resolved = reader.load()  # before serving, so the first visitor does not wait
+    logger.info("serving %s (from %s)", resolved.path, resolved.source)
+    launch()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,36 @@
+"""Write the app's example drawings: two per digit, thin and bold, off centre.
+
+    python examples/make_examples.py
+
+Each is an 800x800 Sketchpad-style drawing of the pen strokes in digits/sketch.py: one with a
+thin pen, drawn large; one with the Sketchpad's 50 px brush, drawn small (its loops fill up).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from digits.sketch import CANVAS_SIZE, draw_digit  # noqa: E402
+
+EXAMPLES_DIR = Path(__file__).resolve().parent
+
+
+def main() -> None:
+    rng = np.random.default_rng(2026)
+    for digit in range(10):
+        for style, height_range, brush in (("thin", (380, 560), 12), ("bold", (200, 300), 50)):
+            height = float(rng.uniform(*height_range))
+            width = 0.6 * height
+            left = float(rng.uniform(brush, CANVAS_SIZE - width - brush))
+            top = float(rng.uniform(brush, CANVAS_SIZE - height - brush))
+            image = draw_digit(digit, left=left, top=top, height=height, brush=brush)
+            image.save(EXAMPLES_DIR / f"{digit}_{style}.png", optimize=True)
+    print(f"wrote 20 examples to {EXAMPLES_DIR}")
+
+
+if __name__ == "__main__":
+    main()

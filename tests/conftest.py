@@ -1,0 +1,96 @@
+"""Shared fixtures: MNIST, small IDX files, a tiny real model, and the app served for real."""
+
+from __future__ import annotations
+
+import gzip
+import os
+import struct
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+SHIPPED_MODEL = PROJECT_DIR / "models" / "mnist_cnn.h5"
+sys.path.insert(0, str(PROJECT_DIR))
+
+
+@pytest.fixture(scope="session")
+def mnist_dir() -> Path:
+    folder = Path(os.environ.get("MNIST_DIR", PROJECT_DIR.parent / "shared" / "data" / "mnist"))
+    if not (folder / "t10k-images-idx3-ubyte.gz").exists():
+        pytest.skip(f"MNIST IDX files not found in {folder}; set MNIST_DIR")
+    return folder
+
+
+@pytest.fixture(scope="session")
+def mnist(mnist_dir):
+    from digits.data import load_mnist
+
+    return load_mnist(mnist_dir)
+
+
+def write_idx(path: Path, array: np.ndarray, *, magic: int | None = None) -> Path:
+    """Write ``array`` (uint8) as an IDX file; gzipped when ``path`` ends in .gz."""
+    magic = magic if magic is not None else (0x0803 if array.ndim == 3 else 0x0801)
+    payload = struct.pack(">I", magic) + struct.pack(f">{array.ndim}I", *array.shape) + array.astype(np.uint8).tobytes()
+    path.write_bytes(gzip.compress(payload) if path.suffix == ".gz" else payload)
+    return path
+
+
+@pytest.fixture(scope="session")
+def tiny_mnist_dir(tmp_path_factory, mnist) -> Path:
+    """A small MNIST in IDX files written by the test: 600 training and 200 test images."""
+    folder = tmp_path_factory.mktemp("tiny_mnist")
+    write_idx(folder / "train-images-idx3-ubyte.gz", mnist.x_train[:600])
+    write_idx(folder / "train-labels-idx1-ubyte.gz", mnist.y_train[:600])
+    write_idx(folder / "t10k-images-idx3-ubyte", mnist.x_test[:200])
+    write_idx(folder / "t10k-labels-idx1-ubyte", mnist.y_test[:200])
+    return folder
+
+
+@pytest.fixture(scope="session")
+def tiny_model_path(tmp_path_factory, tiny_mnist_dir) -> Path:
+    """A real model trained by train.py for one epoch on the tiny MNIST."""
+    output = tmp_path_factory.mktemp("tiny_model") / "tiny.h5"
+    run_python(
+        "train.py", "--data-dir", str(tiny_mnist_dir), "--epochs", "1", "--sketch-count", "20",
+        "--output", str(output),
+    )  # fmt: skip
+    return output
+
+
+def run_python(*args: str, env: dict[str, str] | None = None, timeout: float = 300) -> subprocess.CompletedProcess:
+    """Run a Python command in the project folder, failing the test with its output."""
+    result = subprocess.run(
+        [sys.executable, *args], cwd=PROJECT_DIR, capture_output=True, text=True, timeout=timeout,
+        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", **(env or {})},
+    )  # fmt: skip
+    assert result.returncode == 0, f"{args} failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
+    return result
+
+
+@pytest.fixture(scope="session")
+def shipped_model() -> Path:
+    assert SHIPPED_MODEL.is_file(), "models/mnist_cnn.h5 is missing: run python train.py"
+    return SHIPPED_MODEL
+
+
+@pytest.fixture(scope="session")
+def served_app(shipped_model):
+    """The real app, launched on 127.0.0.1 with the shipped model, as `python app.py` does."""
+    import app
+
+    app.reader.load()
+    _, url, _ = app.launch(prevent_thread_lock=True, server_name="127.0.0.1", server_port=None, quiet=True)
+    yield url
+    app.demo.close()
+
+
+@pytest.fixture(scope="session")
+def client(served_app):
+    from gradio_client import Client
+
+    return Client(served_app, verbose=False)

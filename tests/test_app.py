@@ -1,0 +1,93 @@
+"""The app through its real HTTP API, with gradio_client, as programs use it."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+from conftest import PROJECT_DIR
+from gradio_client import handle_file
+from gradio_client.exceptions import AppError
+from PIL import Image, ImageDraw
+
+from digits.sketch import draw_digit
+
+EXAMPLES = sorted((PROJECT_DIR / "examples").glob("*.png"))
+
+
+def sketch(path: Path | None) -> dict:
+    """The Sketchpad value as an API caller sends it: only the composite."""
+    return {"background": None, "layers": [], "composite": handle_file(str(path)) if path else None}
+
+
+def save(image: Image.Image, path: Path) -> Path:
+    image.save(path)
+    return path
+
+
+def confidences(result: dict) -> dict[str, float]:
+    return {c["label"]: c["confidence"] for c in result["confidences"]}
+
+
+def test_there_is_an_example_per_digit():
+    assert sorted({path.name[0] for path in EXAMPLES}) == list("0123456789")
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=lambda path: path.stem)
+def test_each_example_predicts_its_label(client, example):
+    for api_name, value in (("/predict", sketch(example)), ("/predict_image", handle_file(str(example)))):
+        result = client.predict(value, api_name=api_name)
+        assert result["label"] == example.name[0], (api_name, result)
+        assert len(result["confidences"]) == 10
+        assert abs(sum(confidences(result).values()) - 1) < 1e-3
+
+
+def test_example_sent_as_background_like_the_browser(client):
+    example = EXAMPLES[0]
+    value = {"background": handle_file(str(example)), "layers": [], "composite": None}
+    assert client.predict(value, api_name="/predict")["label"] == example.name[0]
+
+
+def test_transparent_layer_only(client, tmp_path):
+    strokes = draw_digit(7, left=300, top=200, height=360, brush=30).convert("L")
+    layer = Image.new("RGBA", strokes.size, (0, 0, 0, 0))
+    layer.putalpha(Image.eval(strokes, lambda v: 255 - v))
+    value = {"background": None, "layers": [handle_file(str(save(layer, tmp_path / "layer.png")))], "composite": None}
+    assert client.predict(value, api_name="/predict")["label"] == "7"
+
+
+@pytest.mark.parametrize("value", [None, "white", "black", "transparent"])
+def test_nothing_to_read_is_a_prompt_not_an_error(client, tmp_path, value):
+    colours = {"white": (255, 255, 255, 255), "black": (0, 0, 0, 255), "transparent": (0, 0, 0, 0)}
+    path = save(Image.new("RGBA", (800, 800), colours[value]), tmp_path / "blank.png") if value else None
+    result = client.predict(sketch(path), api_name="/predict")
+    assert result["label"].startswith("Draw a digit") and not result.get("confidences")
+
+
+def test_a_blob_is_uncertain(client, tmp_path):
+    blob = Image.new("RGB", (800, 800), "white")
+    ImageDraw.Draw(blob).ellipse([250, 250, 550, 550], fill="black")
+    result = client.predict(sketch(save(blob, tmp_path / "blob.png")), api_name="/predict")
+    assert result["label"] == "uncertain" and len(result["confidences"]) == 10
+
+
+@pytest.mark.parametrize("api_name", ["/predict", "/predict_image"])
+def test_corrupt_file_gives_a_clear_error_and_server_keeps_serving(client, tmp_path, api_name):
+    buffer = io.BytesIO()
+    draw_digit(2, left=100, top=100, height=400, brush=20).save(buffer, format="PNG")
+    broken = tmp_path / "broken.png"
+    broken.write_bytes(buffer.getvalue()[:2000])
+    value = sketch(broken) if api_name == "/predict" else handle_file(str(broken))
+    with pytest.raises(AppError, match="(not a readable image|could not be decoded|Could not read)"):
+        client.predict(value, api_name=api_name)
+    assert client.predict(sketch(EXAMPLES[4]), api_name="/predict")["label"] == EXAMPLES[4].name[0]
+
+
+def test_api_is_documented(client):
+    info = client.view_api(print_info=False, return_format="dict")
+    endpoints = info["named_endpoints"]
+    assert set(endpoints) == {"/predict", "/predict_image"}
+    assert [p["parameter_name"] for p in endpoints["/predict"]["parameters"]] == ["sketch"]
+    assert [p["parameter_name"] for p in endpoints["/predict_image"]["parameters"]] == ["image"]
+    assert len(endpoints["/predict"]["returns"]) == 1  # only the gr.Label; page extras stay private

@@ -1,0 +1,176 @@
+"""One preprocessing for every input: the same digit, however it arrives, reads the same."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pytest
+from PIL import Image, ImageOps
+
+from digits import preprocess as pre
+from digits.preprocess import EmptyImageError, open_image, preprocess
+from digits.sketch import draw_digit
+
+
+def drawing(digit: int = 3, *, brush: float = 24, height: float = 420, left: float = 120, top: float = 160):
+    return draw_digit(digit, left=left, top=top, height=height, brush=brush)
+
+
+def similarity(a: np.ndarray, b: np.ndarray) -> float:
+    return float(np.corrcoef(a.ravel(), b.ravel())[0, 1])
+
+
+@pytest.fixture(scope="module")
+def reference() -> np.ndarray:
+    return preprocess(drawing())
+
+
+def ink_layer(image: Image.Image, color=(0, 0, 0)) -> Image.Image:
+    """The strokes alone on a transparent layer, as the browser sends layers[0]."""
+    alpha = ImageOps.invert(image.convert("L"))
+    layer = Image.new("RGBA", image.size, (*color, 0))
+    layer.putalpha(alpha)
+    return layer
+
+
+class TestOutput:
+    def test_shape_range_and_mnist_framing(self, reference):
+        assert reference.shape == (28, 28) and reference.dtype == np.float32
+        assert reference.min() >= 0.0 and reference.max() <= 1.0
+        rows, cols = np.nonzero(reference > 0.05)
+        assert max(np.ptp(rows), np.ptp(cols)) + 1 in (19, 20, 21)  # longer side scaled to 20 px
+        mass = reference.sum()
+        com = ((np.indices(reference.shape) * reference).sum(axis=(1, 2))) / mass
+        assert np.all(np.abs(com - 13.5) <= 1.0)  # centred by mass, as MNIST is
+
+    def test_position_and_size_do_not_matter(self, reference):
+        moved = preprocess(drawing(height=200, left=560, top=20))
+        assert similarity(moved, reference) > 0.85
+
+    def test_hairline_and_marker_look_alike(self, reference):
+        hairline = preprocess(drawing(brush=2, height=600, left=50, top=50))
+        marker = preprocess(drawing(brush=50, height=520))
+        for image in (hairline, marker):
+            assert similarity(image, reference) > 0.8
+            assert 0.6 < image.sum() / reference.sum() < 1.6
+
+
+class TestInputForms:
+    def test_white_on_black(self, reference):
+        assert similarity(preprocess(ImageOps.invert(drawing())), reference) > 0.97
+
+    def test_grey_background_and_colour_ink(self, reference):
+        grey = np.asarray(drawing().convert("L"), dtype=np.float32)
+        coloured = np.stack([np.where(grey < 128, c, 200) for c in (30, 60, 160)], axis=-1).astype(np.uint8)
+        assert similarity(preprocess(Image.fromarray(coloured)), reference) > 0.97
+
+    def test_transparent_strokes_black_or_white(self, reference):
+        assert similarity(preprocess(ink_layer(drawing())), reference) > 0.97
+        assert similarity(preprocess(ink_layer(drawing(), color=(255, 255, 255))), reference) > 0.97
+
+    def test_sketchpad_value_forms(self, reference):
+        image = drawing()
+        white = Image.new("RGBA", image.size, "white")
+        forms = [
+            {"background": white, "layers": [ink_layer(image)], "composite": image.convert("RGBA")},
+            {"background": None, "layers": [], "composite": image},
+            {"background": white, "layers": [ink_layer(image)], "composite": None},
+            {"background": None, "layers": [ink_layer(image)], "composite": None},
+            {"background": image, "layers": [], "composite": None},  # an example loaded as background
+        ]
+        for form in forms:
+            assert similarity(preprocess(form), reference) > 0.97, form
+
+    def test_numpy_arrays(self, reference):
+        array = np.asarray(drawing())
+        assert similarity(preprocess(array), reference) > 0.97
+        assert similarity(preprocess(array.astype(np.float32) / 255), reference) > 0.97
+
+    @pytest.mark.parametrize("mode", ["1", "L", "LA", "P", "RGB", "RGBA", "CMYK", "I;16", "I", "F"])
+    def test_every_pil_mode(self, reference, mode):
+        image = drawing()
+        if mode == "I;16":
+            converted = Image.fromarray(np.asarray(image.convert("L"), np.uint16) * 257)
+        elif mode == "P":
+            converted = image.convert("P")
+            converted.info["transparency"] = 255  # palette index 255 (white) is transparent
+        else:
+            converted = image.convert(mode)
+        buffer = io.BytesIO()
+        converted.save(buffer, format="TIFF" if mode in ("I;16", "I", "F", "CMYK") else "PNG")
+        assert similarity(preprocess(buffer.getvalue()), reference) > 0.95
+
+    def test_exif_rotation_is_honoured(self, reference):
+        rotated = drawing().rotate(-90, expand=True)  # stored turned clockwise...
+        exif = Image.Exif()
+        exif[0x0112] = 8  # ...with the EXIF orientation that says "turn 90 degrees back to view"
+        buffer = io.BytesIO()
+        rotated.save(buffer, format="JPEG", exif=exif, quality=95)
+        assert similarity(preprocess(buffer.getvalue()), reference) > 0.95
+
+    def test_animated_gif_reads_the_first_frame(self, reference):
+        frames = [drawing().convert("P"), drawing(digit=7).convert("P")]
+        buffer = io.BytesIO()
+        frames[0].save(buffer, format="GIF", save_all=True, append_images=frames[1:])
+        assert similarity(preprocess(buffer.getvalue()), reference) > 0.95
+
+
+class TestNothingToRead:
+    @pytest.mark.parametrize(
+        "value",
+        [
+            None,
+            Image.new("RGB", (800, 800), "white"),
+            Image.new("RGB", (800, 800), "black"),
+            Image.new("RGBA", (800, 800), (0, 0, 0, 0)),
+            {"background": None, "layers": [], "composite": None},
+        ],
+        ids=["none", "white", "black", "transparent", "empty-sketch"],
+    )
+    def test_blank_inputs_are_empty(self, value):
+        with pytest.raises(EmptyImageError):
+            preprocess(value)
+
+    def test_faint_texture_is_not_ink(self):
+        noise = np.random.default_rng(0).integers(245, 256, (300, 300), dtype=np.uint8)
+        with pytest.raises(EmptyImageError):
+            preprocess(Image.fromarray(noise))
+
+
+class TestBadFiles:
+    def test_corrupt_bytes(self):
+        buffer = io.BytesIO()
+        drawing().save(buffer, format="PNG")
+        with pytest.raises(ValueError, match="not a readable image"):
+            open_image(buffer.getvalue()[: len(buffer.getvalue()) // 2])
+
+    def test_text_file(self):
+        with pytest.raises(ValueError, match="not a readable image"):
+            open_image(b"hello, I am not a picture")
+
+    def test_decompression_bomb_is_refused_before_decoding(self):
+        buffer = io.BytesIO()
+        Image.new("1", (20_000, 20_000)).save(buffer, format="PNG")  # 400 MP in a few kB
+        assert len(buffer.getvalue()) < 200_000
+        with pytest.raises(ValueError, match="too large"):
+            open_image(buffer.getvalue())
+
+    def test_extreme_aspect_ratios_still_read(self):
+        for size in [(1, 1), (1, 10_000), (10_000, 1)]:
+            image = Image.new("L", size, 0)
+            try:
+                result = preprocess(image)
+            except EmptyImageError:
+                continue
+            assert result.shape == (28, 28)
+
+
+def test_target_stroke_is_mnist_median(mnist):
+    """TARGET_STROKE is MNIST's own median stroke width, measured the same way."""
+    widths = []
+    for image in mnist.x_train[:2000]:
+        ink = image.astype(np.float32) / 255
+        box = pre._bounding_box(ink > 0)
+        widths.append(pre.stroke_width(pre._to_work_size(ink[box])))
+    assert abs(np.median(widths) - pre.TARGET_STROKE) < 0.5

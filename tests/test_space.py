@@ -1,0 +1,55 @@
+"""The Space's packaging agrees with itself: front matter, requirements and files."""
+
+from __future__ import annotations
+
+import re
+
+import yaml
+from conftest import PROJECT_DIR
+
+README = (PROJECT_DIR / "README.md").read_text()
+
+
+def front_matter() -> dict:
+    match = re.match(r"^---\n(.*?)\n---\n", README, re.S)
+    assert match, "README.md must start with a YAML front matter block"
+    return yaml.safe_load(match.group(1))
+
+
+def pinned() -> dict[str, str]:
+    pins = {}
+    for line in (PROJECT_DIR / "requirements.txt").read_text().splitlines():
+        line = line.split("#")[0].strip()
+        if line:
+            name, _, version = line.partition("==")
+            assert version, f"requirements.txt: {line!r} is not pinned with =="
+            pins[name.lower().replace("_", "-")] = version
+    return pins
+
+
+def test_front_matter_matches_requirements_and_files():
+    meta = front_matter()
+    assert meta["sdk"] == "gradio"
+    assert str(meta["sdk_version"]) == pinned()["gradio"]
+    assert str(meta["python_version"]) == "3.11"
+    assert (PROJECT_DIR / meta["app_file"]).is_file()
+    assert meta["license"] == "mit" and "MIT License" in (PROJECT_DIR / "LICENSE").read_text()
+    assert len(meta["short_description"]) <= 60
+    for key in ("title", "emoji", "colorFrom", "colorTo"):
+        assert meta[key]
+    assert "ylecun/mnist" in meta["datasets"]
+
+
+def test_runtime_dependencies_are_all_pinned():
+    assert {"gradio", "tensorflow-cpu", "numpy", "pillow", "huggingface-hub"} <= set(pinned())
+
+
+def test_binary_files_go_through_lfs():
+    attributes = (PROJECT_DIR / ".gitattributes").read_text()
+    for pattern in ("*.h5", "*.png"):
+        assert re.search(rf"^{re.escape(pattern)} filter=lfs diff=lfs merge=lfs -text$", attributes, re.M)
+
+
+def test_shipped_model_and_metadata_exist(shipped_model):
+    assert shipped_model.stat().st_size < 5_000_000
+    assert shipped_model.with_suffix(".json").is_file()

@@ -1,0 +1,162 @@
+"""Finding the model: cache -> Hub -> training, with faults at each step.
+
+Each resolution runs in a fresh process, as an app start does, so that huggingface_hub reads
+HF_ENDPOINT (pointing at a loopback FakeHub) the way it does in production.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from conftest import PROJECT_DIR
+from hub_server import FakeHub
+
+from digits.store import ModelLoadError, load_model, save_model
+
+RESOLVE = """
+import json, logging, sys
+logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(name)s: %(message)s")
+from digits.settings import Settings
+from digits.store import resolve_model
+resolved = resolve_model(Settings.from_env())
+print(json.dumps({"source": resolved.source, "path": str(resolved.path)}))
+"""
+
+
+def start_resolve(env: dict[str, str]) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-c", RESOLVE], cwd=PROJECT_DIR, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "HF_HUB_DISABLE_TELEMETRY": "1", **env},
+    )  # fmt: skip
+
+
+def resolve(env: dict[str, str]) -> tuple[int, dict, str]:
+    process = start_resolve(env)
+    stdout, stderr = process.communicate(timeout=300)
+    result = json.loads(stdout.strip().splitlines()[-1]) if process.returncode == 0 else {}
+    return process.returncode, result, stderr
+
+
+def hub_env(hub: FakeHub, model_path, **extra: str) -> dict[str, str]:
+    return {
+        "HF_ENDPOINT": hub.url, "DIGITS_HUB_REPO": "tester/digits", "DIGITS_MODEL_PATH": str(model_path),
+        "DIGITS_HUB_TIMEOUT": "2", "HF_HUB_DOWNLOAD_TIMEOUT": "2", "HF_HUB_ETAG_TIMEOUT": "2",
+        "HF_HOME": str(model_path.parent / "hf_home"), **extra,
+    }  # fmt: skip
+
+
+class TestSaveAndLoad:
+    def test_round_trip_with_metadata(self, tmp_path, tiny_model_path):
+        model = load_model(tiny_model_path)
+        path = tmp_path / "copy.h5"
+        save_model(model, path, {"note": "hello"})
+        again = load_model(path)
+        batch = np.random.default_rng(0).random((3, 28, 28, 1)).astype("float32")
+        np.testing.assert_allclose(again(batch).numpy(), model(batch).numpy(), atol=1e-6)
+        assert json.loads(path.with_suffix(".json").read_text()) == {"note": "hello"}
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["copy.h5", "copy.json"]  # no temp files left
+
+    @pytest.mark.parametrize("content", [b"", b"not a model", b"\x89HDF\r\n\x1a\n" + b"\x00" * 100])
+    def test_damaged_files_raise(self, tmp_path, content):
+        path = tmp_path / "bad.h5"
+        path.write_bytes(content)
+        with pytest.raises(ModelLoadError, match="bad.h5"):
+            load_model(path)
+
+    def test_truncated_model_raises(self, tmp_path, tiny_model_path):
+        path = tmp_path / "cut.h5"
+        path.write_bytes(tiny_model_path.read_bytes()[:50_000])
+        with pytest.raises(ModelLoadError):
+            load_model(path)
+
+
+class TestResolve:
+    def test_cached_model_is_used(self, tmp_path, tiny_model_path):
+        cached = tmp_path / "model.h5"
+        shutil.copy(tiny_model_path, cached)
+        code, result, log = resolve({"DIGITS_MODEL_PATH": str(cached)})
+        assert code == 0, log
+        assert result == {"source": "cache", "path": str(cached)}
+        assert "model from cache" in log
+
+    def test_corrupt_cache_is_moved_aside_and_hub_used(self, tmp_path, tiny_model_path):
+        cached = tmp_path / "model.h5"
+        cached.write_bytes(tiny_model_path.read_bytes()[:30_000])
+        with FakeHub({"mnist_cnn.h5": tiny_model_path}) as hub:
+            code, result, log = resolve(hub_env(hub, cached))
+        assert code == 0, log
+        assert result["source"] == "hub" and "does not load" in log
+        assert len(list(tmp_path.glob("model.h5.corrupt-*"))) == 1
+        assert cached.read_bytes() == tiny_model_path.read_bytes()  # the Hub's file is now the cache
+        load_model(cached)
+
+    @pytest.mark.parametrize("mode", ["error", "missing", "hang", "wrong"])
+    def test_failing_hub_falls_through_and_keeps_nothing(self, tmp_path, tiny_model_path, mode):
+        cached = tmp_path / "model.h5"
+        with FakeHub({"mnist_cnn.h5": tiny_model_path}, mode=mode) as hub:
+            code, _, log = resolve(hub_env(hub, cached, DIGITS_ALLOW_TRAINING="0"))
+            assert hub.requests, "the Hub was never asked"
+        assert code != 0 and "NoModelError" in log
+        assert "Hub download from tester/digits failed" in log
+        assert not cached.exists()  # nothing partial or wrong became the cache
+        assert not [p for p in tmp_path.glob("*.h5*")]
+
+    def test_no_cache_no_hub_trains_with_quick_recipe(self, tmp_path, tiny_mnist_dir):
+        cached = tmp_path / "model.h5"
+        with FakeHub({}, mode="error") as hub:
+            code, result, log = resolve(hub_env(hub, cached, MNIST_DIR=str(tiny_mnist_dir)))
+        assert code == 0, log
+        assert result == {"source": "trained", "path": str(cached)}
+        assert "training a model with the quick recipe" in log
+        load_model(cached)
+        metadata = json.loads(cached.with_suffix(".json").read_text())
+        assert metadata["recipe"]["epochs"] == 3 and metadata["train_images"] > 0
+
+    def test_two_processes_starting_together_share_one_model(self, tmp_path, tiny_model_path):
+        cached = tmp_path / "model.h5"
+        with FakeHub({"mnist_cnn.h5": tiny_model_path}) as hub:
+            env = hub_env(hub, cached, DIGITS_ALLOW_TRAINING="0")
+            processes = [start_resolve(env) for _ in range(2)]
+            outputs = [process.communicate(timeout=300) for process in processes]
+        for process, (_, stderr) in zip(processes, outputs, strict=True):
+            assert process.returncode == 0, stderr
+        sources = sorted(json.loads(stdout.strip().splitlines()[-1])["source"] for stdout, _ in outputs)
+        assert sources == ["cache", "hub"]  # one downloaded; the other waited and read the cache
+        assert hub.downloads == 1
+        assert cached.read_bytes() == tiny_model_path.read_bytes()
+
+
+KILL_DURING_SAVE = """
+import sys
+from pathlib import Path
+from digits.store import load_model, save_model
+model = load_model(Path(sys.argv[1]))
+print("ready", flush=True)
+while True:
+    save_model(model, Path(sys.argv[2]))
+"""
+
+
+def test_killing_a_save_never_breaks_the_model_file(tmp_path, tiny_model_path):
+    """SIGKILL a process that saves in a loop, at several moments: the file always loads."""
+    target = tmp_path / "model.h5"
+    shutil.copy(tiny_model_path, target)
+    rng = np.random.default_rng(0)
+    for _ in range(3):
+        process = subprocess.Popen(
+            [sys.executable, "-c", KILL_DURING_SAVE, str(tiny_model_path), str(target)],
+            cwd=PROJECT_DIR, stdout=subprocess.PIPE, text=True, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"},
+        )  # fmt: skip
+        assert process.stdout.readline().strip() == "ready"
+        import time
+
+        time.sleep(float(rng.uniform(0.05, 0.6)))
+        process.kill()
+        process.wait()
+        load_model(target)  # intact, whatever moment the kill hit
