@@ -5,6 +5,7 @@ python app.py        # then open http://127.0.0.1:7860
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 from pathlib import Path
 from typing import Any
@@ -76,8 +77,11 @@ def show_details(reading: Reading | None) -> tuple[str, pd.DataFrame, Image.Imag
     return f"**{reading.message}**", chart, seen
 
 
+# The verdict shows the digit large; all ten probabilities are in the bar chart, in digit
+# order, so the Label's own list (which the API still returns in full) is hidden on the page.
 CSS = """
 #verdict .output-class { font-size: 4rem !important; }
+#verdict .confidence-set { display: none; }
 #seen img { image-rendering: pixelated; }
 """
 
@@ -100,7 +104,7 @@ with gr.Blocks(title="Digit reader") as demo:
             with gr.Tab("Upload a photo"):
                 upload = GuardedImage(label="Photo or scan of one digit", type="filepath", image_mode=None)
         with gr.Column(scale=2, min_width=280):
-            verdict = Verdict(label="Prediction", num_top_classes=1, elem_id="verdict")
+            verdict = Verdict(label="Prediction", elem_id="verdict")
             status = gr.Markdown("Draw a digit (0-9) to see what the model reads.")
             chart = gr.BarPlot(
                 EMPTY_CHART, x="digit", y="probability", y_lim=[0, 1], label="Probability of each digit",
@@ -121,6 +125,8 @@ with gr.Blocks(title="Digit reader") as demo:
 
 def launch(**overrides: Any):
     """Serve the app as deployed; tests pass overrides such as ``prevent_thread_lock``."""
+    if settings.mcp_server and importlib.util.find_spec("mcp") is None:
+        raise SystemExit("DIGITS_MCP=1 needs Gradio's MCP extra: pip install 'gradio[mcp]==6.31.0'")
     options = {
         "css": CSS,
         "theme": gr.themes.Soft(),

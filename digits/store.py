@@ -52,6 +52,9 @@ def _atomic_write(path: Path, write) -> None:
         write(temporary)
         with open(temporary, "rb+") as written:
             os.fsync(written.fileno())
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(temporary, 0o666 & ~umask)  # mkstemp makes files private; a model file is not
         os.replace(temporary, path)
     finally:
         if os.path.exists(temporary):

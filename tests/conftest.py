@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import os
+import shutil
 import struct
 import subprocess
 import sys
@@ -94,3 +95,41 @@ def client(served_app):
     from gradio_client import Client
 
     return Client(served_app, verbose=False)
+
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync",
+]  # fmt: skip
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium, headless, driven by Playwright (no browser download)."""
+    if not Path(CHROMIUM).exists():
+        pytest.fail("Chromium not found: apt-get install chromium (see .ci/run)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+def draw_with_mouse(page, digit: int, *, left: float, top: float, height: float, root=None) -> None:
+    """Draw ``digit``'s pen strokes on the sketchpad canvas with real mouse events."""
+    from digits.sketch import CANVAS_SIZE, stroke_paths
+
+    canvas = (root or page).locator("canvas").first
+    canvas.wait_for(state="visible")
+    canvas.scroll_into_view_if_needed()
+    box = canvas.bounding_box()
+    scale = box["width"] / CANVAS_SIZE
+    for path in stroke_paths(digit, left=left, top=top, height=height):
+        points = [(box["x"] + x * scale, box["y"] + y * scale) for x, y in path]
+        page.mouse.move(*points[0])
+        page.mouse.down()
+        for point in points[1:]:
+            page.mouse.move(*point, steps=2)
+        page.mouse.up()

@@ -1,0 +1,107 @@
+"""Latency and throughput through Gradio's HTTP API, the app beside a constant-answer floor.
+
+    python bench/latency.py [--requests 200]
+
+Each request uploads a Sketchpad drawing and calls /predict, as the browser does. Reported:
+p50/p95 latency with one client, requests per second with 1 and 8 concurrent clients, and,
+separately, one client through gradio_client (which adds its own client CPU and polling).
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from http_api import PROJECT_DIR, predict, start_server  # noqa: E402
+
+SERVERS = {
+    "floor (constant)": "bench/floor_app.py",
+    "seed-style model.predict": "bench/seed_style_app.py",
+    "this app": "app.py",
+}
+
+
+def percentile(values: list[float], q: float) -> float:
+    return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1] if len(values) > 1 else values[0]
+
+
+def run_clients(url: str, images: list[bytes], *, clients: int, requests: int) -> tuple[list[float], float]:
+    """``requests`` requests spread over ``clients`` threads; latencies (ms) and wall time (s)."""
+
+    def worker(index: int) -> list[float]:
+        latencies = []
+        with httpx.Client(timeout=30) as http:
+            for i in range(index, requests, clients):
+                started = time.perf_counter()
+                predict(http, url, images[i % len(images)])
+                latencies.append(1000 * (time.perf_counter() - started))
+        return latencies
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(clients) as pool:
+        latencies = [ms for result in pool.map(worker, range(clients)) for ms in result]
+    return latencies, time.perf_counter() - started
+
+
+def gradio_client_latency(url: str, paths: list[Path], requests: int) -> list[float]:
+    from gradio_client import Client, handle_file
+
+    client = Client(url, verbose=False)
+    latencies = []
+    for i in range(requests):
+        value = {"background": None, "layers": [], "composite": handle_file(str(paths[i % len(paths)]))}
+        started = time.perf_counter()
+        client.predict(value, api_name="/predict")
+        latencies.append(1000 * (time.perf_counter() - started))
+    return latencies
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--requests", type=int, default=200, help="requests per measurement")
+    parser.add_argument("--port", type=int, default=7870, help="first port to use on 127.0.0.1")
+    args = parser.parse_args()
+    paths = sorted((PROJECT_DIR / "examples").glob("*.png"))
+    images = [path.read_bytes() for path in paths]
+
+    results = {}
+    for offset, (name, script) in enumerate(SERVERS.items()):
+        port = args.port + offset
+        url = f"http://127.0.0.1:{port}"
+        server = start_server(script, port)
+        try:
+            run_clients(url, images, clients=2, requests=20)  # warm up
+            single, single_seconds = run_clients(url, images, clients=1, requests=args.requests)
+            _, eight_seconds = run_clients(url, images, clients=8, requests=args.requests)
+            via_client = gradio_client_latency(url, paths, min(args.requests, 50))
+        finally:
+            server.terminate()
+            server.wait()
+        results[name] = {
+            "p50": statistics.median(single), "p95": percentile(single, 95),
+            "rps1": args.requests / single_seconds, "rps8": args.requests / eight_seconds,
+            "client_p50": statistics.median(via_client),
+        }  # fmt: skip
+
+    floor = results["floor (constant)"]
+    print(f"\n{args.requests} requests per measurement, loopback, one run\n")
+    print(
+        "| server | p50 ms | p95 ms | req/s, 1 client | req/s, 8 clients | p50 vs floor | 8-client req/s vs floor | gradio_client p50 ms |"
+    )
+    print("|---|---|---|---|---|---|---|---|")
+    for name, r in results.items():
+        print(
+            f"| {name} | {r['p50']:.1f} | {r['p95']:.1f} | {r['rps1']:.1f} | {r['rps8']:.1f} | "
+            f"{r['p50'] / floor['p50']:.2f}x | {r['rps8'] / floor['rps8']:.2f}x | {r['client_p50']:.0f} |"
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,78 @@
+"""How often the app says "uncertain": on drawn test digits (should be rare) and on scribbles
+and blobs that are not digits (should be often).
+
+    python bench/uncertainty.py --data-dir ../shared/data/mnist [--count 2000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import numpy as np  # noqa: E402
+from PIL import Image, ImageDraw  # noqa: E402
+
+from digits.data import load_mnist  # noqa: E402
+from digits.evaluation import sketch_set  # noqa: E402
+from digits.inference import Predictor  # noqa: E402
+from digits.preprocess import preprocess  # noqa: E402
+from digits.reader import verdict  # noqa: E402
+from digits.settings import PROJECT_DIR  # noqa: E402
+from digits.store import load_model  # noqa: E402
+
+
+def scribble(rng: np.random.Generator) -> Image.Image:
+    """Not a digit: a random zig-zag, a filled blob, a spiral or a hatch."""
+    image = Image.new("RGB", (800, 800), "white")
+    draw = ImageDraw.Draw(image)
+    kind = rng.integers(4)
+    width = int(rng.uniform(6, 50))
+    if kind == 0:
+        points = [tuple(p) for p in rng.uniform(150, 650, (int(rng.integers(6, 14)), 2))]
+        draw.line(points, fill="black", width=width, joint="curve")
+    elif kind == 1:
+        x, y, r = rng.uniform(250, 550), rng.uniform(250, 550), rng.uniform(60, 200)
+        draw.ellipse([x - r, y - r * rng.uniform(0.7, 1.3), x + r, y + r], fill="black")
+    elif kind == 2:
+        angles = np.linspace(0, rng.uniform(4, 8) * np.pi, 200)
+        radii = np.linspace(10, rng.uniform(120, 250), 200)
+        draw.line([(400 + r * np.cos(a), 400 + r * np.sin(a)) for a, r in zip(angles, radii, strict=True)],
+                  fill="black", width=width)  # fmt: skip
+    else:
+        for offset in range(0, 300, int(rng.uniform(25, 60))):
+            draw.line([(250 + offset, 250), (250, 250 + offset)], fill="black", width=width)
+            draw.line([(550 - offset, 550), (550, 550 - offset)], fill="black", width=width)
+    return image
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data-dir", type=Path, default=os.environ.get("MNIST_DIR"), help="MNIST IDX folder")
+    parser.add_argument("--count", type=int, default=2000, help="drawn test digits, and scribbles, to try")
+    args = parser.parse_args()
+    predictor = Predictor(load_model(PROJECT_DIR / "models" / "mnist_cnn.h5"))
+    mnist = load_mnist(args.data_dir)
+
+    digits = sketch_set(mnist.x_test[: args.count])
+    readings = [verdict(p, s) for p, s in zip(predictor.probabilities(digits), digits, strict=True)]
+    labels = mnist.y_test[: args.count]
+    uncertain = np.array([r.status == "uncertain" for r in readings])
+    wrong = np.array([r.digit != label for r, label in zip(readings, labels, strict=True)])
+    print(f"drawn test digits: {args.count}")
+    print(f"  marked uncertain: {uncertain.mean():.2%}")
+    print(f"  wrong answers: {wrong.mean():.2%} in all; {(wrong & ~uncertain).mean():.2%} given confidently")
+    print(f"  of the wrong answers, marked uncertain: {(wrong & uncertain).sum() / max(wrong.sum(), 1):.0%}")
+
+    rng = np.random.default_rng(7)
+    scribbles = np.stack([preprocess(scribble(rng)) for _ in range(args.count)])
+    flagged = [verdict(p, s).status == "uncertain" for p, s in zip(predictor.probabilities(scribbles), scribbles, strict=True)]
+    print(f"scribbles and blobs: {args.count}\n  marked uncertain: {np.mean(flagged):.2%}")
+
+
+if __name__ == "__main__":
+    main()

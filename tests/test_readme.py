@@ -1,0 +1,45 @@
+"""README's snippets run against the real app, so they cannot rot: the Python client code and
+the curl commands are taken from README.md as written, with only the server's address changed."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+
+import pytest
+from conftest import PROJECT_DIR
+
+README = (PROJECT_DIR / "README.md").read_text()
+DOCUMENTED_URL = "http://127.0.0.1:7860"
+
+
+def blocks(language: str, containing: str) -> list[str]:
+    found = [code for code in re.findall(rf"```{language}\n(.*?)```", README, re.S) if containing in code]
+    assert found, f"README has no {language} block with {containing!r}"
+    return found
+
+
+def run(command: list[str], served_app: str) -> str:
+    command = [part.replace(DOCUMENTED_URL, served_app.rstrip("/")) for part in command]
+    result = subprocess.run(command, cwd=PROJECT_DIR, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return result.stdout
+
+
+@pytest.mark.parametrize("index", range(len(blocks("python", "gradio_client"))))
+def test_python_client_snippets(served_app, index):
+    output = run([sys.executable, "-c", blocks("python", "gradio_client")[index]], served_app)
+    for expected in re.findall(r"# prints: (.+)", blocks("python", "gradio_client")[index]):
+        assert expected.strip() in output, output
+
+
+def test_curl_snippet(served_app):
+    script = blocks("bash", "curl -s")[0]
+    output = run(["bash", "-euo", "pipefail", "-c", script], served_app)
+    assert '"label": "3"' in output.replace("'", '"'), output
+
+
+def test_two_commands_are_there():
+    assert "python app.py" in README and "python -m pytest" in README
+    assert "python -m pytest" in (PROJECT_DIR / ".ci" / "run").read_text()
