@@ -1,6 +1,6 @@
 """What each awkward input gets from both endpoints, as a table (the app runs on 127.0.0.1).
 
-    python bench/bad_inputs.py
+python bench/bad_inputs.py
 """
 
 from __future__ import annotations

@@ -70,7 +70,9 @@ def main() -> None:
 
     rng = np.random.default_rng(7)
     scribbles = np.stack([preprocess(scribble(rng)) for _ in range(args.count)])
-    flagged = [verdict(p, s).status == "uncertain" for p, s in zip(predictor.probabilities(scribbles), scribbles, strict=True)]
+    flagged = [
+        verdict(p, s).status == "uncertain" for p, s in zip(predictor.probabilities(scribbles), scribbles, strict=True)
+    ]
     print(f"scribbles and blobs: {args.count}\n  marked uncertain: {np.mean(flagged):.2%}")
 
 

@@ -20,7 +20,7 @@ logger = logging.getLogger(__name__)
 # often that fires on real digits and on scribbles).
 UNCERTAIN_BELOW = 0.6
 # A wide shape that fills more of its box than this is a blob, not a digit.
-BLOB_FILL = 0.72
+BLOB_FILL = 0.6
 
 
 @dataclass(frozen=True)
@@ -44,7 +44,7 @@ def is_blob(seen: np.ndarray) -> bool:
     if rows.size == 0:
         return False
     height, width = rows[-1] - rows[0] + 1, cols[-1] - cols[0] + 1
-    return width / height > 0.6 and mask.sum() / (height * width) > BLOB_FILL
+    return width / height > 0.65 and mask.sum() / (height * width) > BLOB_FILL
 
 
 def verdict(probabilities: np.ndarray, seen: np.ndarray) -> Reading:
