@@ -85,6 +85,20 @@ CSS = """
 #seen img { image-rendering: pixelated; }
 """
 
+# Gradio's sketchpad opens with no tool selected ("select the draw tool to start"). Select the
+# brush whenever no tool is, so people can draw at once; a tool they pick themselves is kept.
+SELECT_BRUSH = """
+() => {
+  const selectBrush = () => {
+    const editor = document.querySelector("#sketchpad");
+    const brush = editor && editor.querySelector(".toolbar-wrap button");
+    if (brush && !editor.querySelector("button.highlight")) brush.click();
+  };
+  new MutationObserver(selectBrush).observe(document.body, { childList: true, subtree: true });
+  selectBrush();
+}
+"""
+
 with gr.Blocks(title="Digit reader") as demo:
     gr.Markdown("# ✍️ Digit reader\nDraw a digit from 0 to 9, and a small CNN trained on MNIST reads it as you draw.")
     reading_state = gr.State()
@@ -93,14 +107,19 @@ with gr.Blocks(title="Digit reader") as demo:
             with gr.Tab("Draw"):
                 sketchpad = GuardedSketchpad(
                     label="Draw a digit",
+                    elem_id="sketchpad",
                     type="pil",
                     image_mode="RGBA",
                     canvas_size=(800, 800),
+                    height=560,
                     brush=gr.Brush(colors=["#000000"], color_mode="fixed", default_size=18),
                     layers=False,
                 )
                 clear = gr.Button("Clear", variant="secondary")
-                gr.Examples(EXAMPLES, inputs=sketchpad, label="Examples: click one, then draw over it")
+                examples = gr.Examples(
+                    EXAMPLES, inputs=sketchpad, label="Examples: click one, then draw over it",
+                    examples_per_page=len(EXAMPLES),
+                )  # fmt: skip
             with gr.Tab("Upload a photo"):
                 upload = GuardedImage(label="Photo or scan of one digit", type="filepath", image_mode=None)
         with gr.Column(scale=2, min_width=280):
@@ -112,15 +131,23 @@ with gr.Blocks(title="Digit reader") as demo:
             )  # fmt: skip
             seen = gr.Image(label="What the model sees (28x28)", elem_id="seen", interactive=False, height=224)
 
-    sketchpad.change(
-        predict, inputs=sketchpad, outputs=[verdict, reading_state], api_name="predict",
-        trigger_mode="always_last", show_progress="hidden", concurrency_limit=CONCURRENCY_LIMIT,
-    ).then(show_details, inputs=reading_state, outputs=[status, chart, seen], show_progress="hidden", api_visibility="private")  # fmt: skip
-    upload.change(
-        predict_image, inputs=upload, outputs=[verdict, reading_state], api_name="predict_image",
-        show_progress="hidden", concurrency_limit=CONCURRENCY_LIMIT,
-    ).then(show_details, inputs=reading_state, outputs=[status, chart, seen], show_progress="hidden", api_visibility="private")  # fmt: skip
-    clear.click(lambda: None, outputs=sketchpad, api_visibility="private")
+    def show_reading(trigger, fn, inputs, **options):
+        """Run ``fn`` on ``trigger``, then fill in the sentence, the chart and the 28x28 image."""
+        return trigger(
+            fn, inputs=inputs, outputs=[verdict, reading_state], show_progress="hidden", **options
+        ).then(show_details, inputs=reading_state, outputs=[status, chart, seen], show_progress="hidden", api_visibility="private")  # fmt: skip
+
+    show_reading(
+        sketchpad.change, predict, sketchpad, api_name="predict", trigger_mode="always_last",
+        concurrency_limit=CONCURRENCY_LIMIT,
+    )  # fmt: skip
+    show_reading(upload.change, predict_image, upload, api_name="predict_image", concurrency_limit=CONCURRENCY_LIMIT)
+    # The editor does not fire .change when its value is set by an example or by Clear.
+    show_reading(examples.load_input_event.then, predict, sketchpad, api_visibility="private")
+    show_reading(
+        clear.click(lambda: None, outputs=sketchpad, api_visibility="private").then, predict, sketchpad,
+        api_visibility="private",
+    )  # fmt: skip
 
 
 def launch(**overrides: Any):
@@ -129,6 +156,7 @@ def launch(**overrides: Any):
         raise SystemExit("DIGITS_MCP=1 needs Gradio's MCP extra: pip install 'gradio[mcp]==6.31.0'")
     options = {
         "css": CSS,
+        "js": SELECT_BRUSH,
         "theme": gr.themes.Soft(),
         "max_file_size": settings.max_file_size,
         "mcp_server": settings.mcp_server,

@@ -118,16 +118,26 @@ def browser():
 
 
 def draw_with_mouse(page, digit: int, *, left: float, top: float, height: float, root=None) -> None:
-    """Draw ``digit``'s pen strokes on the sketchpad canvas with real mouse events."""
+    """Draw ``digit``'s pen strokes on the sketchpad with real mouse events.
+
+    ``left``, ``top`` and ``height`` are in the 800x800 image's pixels. The editor shows that
+    image centred in its canvas element, scaled by the zoom it displays ("36%").
+    """
+    import re
+
     from digits.sketch import CANVAS_SIZE, stroke_paths
 
-    canvas = (root or page).locator("canvas").first
+    scope = root or page
+    canvas = scope.locator("#sketchpad canvas").first
     canvas.wait_for(state="visible")
     canvas.scroll_into_view_if_needed()
+    zoom = scope.locator("#sketchpad").get_by_text(re.compile(r"^\d+%$")).first.inner_text()
     box = canvas.bounding_box()
-    scale = box["width"] / CANVAS_SIZE
+    scale = int(zoom.rstrip("%")) / 100
+    x0 = box["x"] + box["width"] / 2 - CANVAS_SIZE * scale / 2
+    y0 = box["y"] + box["height"] / 2 - CANVAS_SIZE * scale / 2
     for path in stroke_paths(digit, left=left, top=top, height=height):
-        points = [(box["x"] + x * scale, box["y"] + y * scale) for x, y in path]
+        points = [(x0 + x * scale, y0 + y * scale) for x, y in path]
         page.mouse.move(*points[0])
         page.mouse.down()
         for point in points[1:]:

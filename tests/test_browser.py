@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 from conftest import draw_with_mouse
 
 pytestmark = pytest.mark.slow
@@ -34,4 +35,17 @@ def test_draw_a_digit_and_see_it_read(browser, served_app, tmp_path, device):
         page.screenshot(path=str(tmp_path / "phone.png"), full_page=True)
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= VIEWPORTS["phone"]["width"] + 1  # nothing wider than the phone's screen
+    page.close()
+
+
+def test_an_example_loads_into_the_sketchpad_and_is_read(browser, served_app):
+    page = browser.new_page(viewport=VIEWPORTS["desktop"])
+    page.goto(served_app)
+    page.get_by_text("Draw a digit (0-9)").first.wait_for()
+    examples = page.locator(".gallery-item")  # in file order: 0_bold, 0_thin, 1_bold, ...
+    examples.nth(15).click()  # 7_thin
+    page.locator("#verdict").get_by_text("7", exact=True).first.wait_for(timeout=20_000)
+    page.get_by_role("button", name="Clear", exact=True).click()
+    page.get_by_text("Draw a digit (0-9)").first.wait_for(timeout=10_000)
+    expect(page.locator("#verdict").get_by_text("7", exact=True)).to_have_count(0)
     page.close()
