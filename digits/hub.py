@@ -5,8 +5,8 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-import httpx
-from huggingface_hub import CommitOperationAdd, HfApi, hf_hub_download
+import httpx2
+from huggingface_hub import CommitOperationAdd, HfApi, get_hf_file_metadata, hf_hub_download, hf_hub_url
 from huggingface_hub.errors import HfHubHTTPError, HFValidationError, LocalEntryNotFoundError
 
 from digits.metadata import model_card
@@ -30,7 +30,12 @@ def download_model(settings: Settings, folder: Path) -> Path:
         "downloading %s from the Hub repo %s@%s",
         settings.hub_filename, settings.hub_repo, settings.hub_revision,
     )  # fmt: skip
+    url = hf_hub_url(settings.hub_repo, settings.hub_filename, revision=settings.hub_revision)
     try:
+        # One quick look first, without retries: when nothing is cached locally, hf_hub_download
+        # retries a failing or silent Hub for minutes (5 retries, 60 s timeouts), which would
+        # hold up the app's start when the next source could serve at once.
+        get_hf_file_metadata(url, timeout=settings.hub_timeout)
         path = hf_hub_download(
             repo_id=settings.hub_repo,
             filename=settings.hub_filename,
@@ -38,7 +43,7 @@ def download_model(settings: Settings, folder: Path) -> Path:
             local_dir=folder,
             etag_timeout=settings.hub_timeout,
         )
-    except (HfHubHTTPError, HFValidationError, LocalEntryNotFoundError, httpx.HTTPError, OSError) as error:
+    except (HfHubHTTPError, HFValidationError, LocalEntryNotFoundError, httpx2.HTTPError, OSError) as error:
         raise HubDownloadError(f"{type(error).__name__}: {error}") from error
     return Path(path)
 
