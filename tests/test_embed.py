@@ -4,29 +4,61 @@ and the embedded app reads a digit drawn on it."""
 from __future__ import annotations
 
 import functools
+import re
 import threading
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import pytest
 from conftest import PROJECT_DIR, draw_with_mouse
+from test_space import pinned
 
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture(scope="module")
-def page_server():
-    """examples/ served on 127.0.0.1, as any static host would serve the embedding page."""
-    handler = functools.partial(SimpleHTTPRequestHandler, directory=str(PROJECT_DIR / "examples"))
-    handler.log_message = lambda *args: None
+class StaticHandler(SimpleHTTPRequestHandler):
+    def end_headers(self) -> None:
+        self.send_header("Access-Control-Allow-Origin", "*")  # as a CDN does; module scripts need it
+        super().end_headers()
+
+    def log_message(self, *args) -> None:  # keep test output quiet
+        pass
+
+
+def serve_folder(folder):
+    """``folder`` served on 127.0.0.1, as a static host or a CDN would serve it."""
+    handler = functools.partial(StaticHandler, directory=str(folder))
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+@pytest.fixture(scope="module")
+def page_server():
+    server = serve_folder(PROJECT_DIR / "examples")
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
 
 
-def test_embedded_app_renders_and_answers(browser, served_app, page_server):
+@pytest.fixture(scope="module")
+def web_component_script():
+    """The web component's script and assets from the installed gradio package: the same
+    build Gradio's CDN serves for this version, which this machine cannot reach."""
+    import gradio
+
+    server = serve_folder(Path(gradio.__file__).parent / "templates" / "frontend")
+    yield f"http://127.0.0.1:{server.server_port}/gradio.js"
+    server.shutdown()
+
+
+def test_embed_page_uses_the_pinned_gradio_version():
+    page = (PROJECT_DIR / "examples" / "embed.html").read_text()
+    assert re.search(r'GRADIO_VERSION = "([^"]+)"', page).group(1) == pinned()["gradio"]
+
+
+def test_embedded_app_renders_and_answers(browser, served_app, page_server, web_component_script):
     page = browser.new_page(viewport={"width": 1280, "height": 1000})
-    page.goto(f"{page_server}/embed.html?src={served_app.rstrip('/')}")
+    page.goto(f"{page_server}/embed.html?src={served_app.rstrip('/')}&js={web_component_script}")
     component = page.locator("gradio-app")
     component.get_by_text("Draw a digit (0-9)").first.wait_for(timeout=30_000)
     draw_with_mouse(page, 7, left=250, top=150, height=460, root=component)
