@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import gradio as gr
@@ -20,7 +21,7 @@ def _describe(error: Exception) -> str:
     """What went wrong, without the server's temporary paths that PIL puts in its messages."""
     if isinstance(error, Image.UnidentifiedImageError):
         return "not an image format Pillow recognises"
-    text = str(error)
+    text = str(error).rstrip(".")
     return text if text and "/" not in text else type(error).__name__
 
 
@@ -31,9 +32,13 @@ def _check(files: list[Any]) -> None:
         if path is None:
             continue
         try:
-            with Image.open(path) as image:
-                width, height = image.size
-        except (OSError, SyntaxError, Image.DecompressionBombError) as error:
+            with warnings.catch_warnings():  # the size is checked here, against our own limit
+                warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+                with Image.open(path) as image:
+                    width, height = image.size
+        except Image.DecompressionBombError as error:
+            raise gr.Error(f"That image has far more than {MAX_PIXELS:,} pixels: too large.") from error
+        except (OSError, SyntaxError) as error:
             raise gr.Error(f"That file is not a readable image: {_describe(error)}.") from error
         if width * height > MAX_PIXELS:
             raise gr.Error(f"That image is {width}x{height}: more than {MAX_PIXELS:,} pixels is too large.")

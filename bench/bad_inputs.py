@@ -9,8 +9,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(PROJECT_DIR / "tests"), str(PROJECT_DIR)]  # tests/bad_inputs.py, not this file
 from bad_inputs import CORPUS, classify  # noqa: E402
 from http_api import start_server  # noqa: E402
 

@@ -33,12 +33,9 @@ def test_bad_input_gets_a_clear_answer(client, tmp_path, name, api_name):
     expected = CORPUS[name][1]
     if error is not None:
         assert error and not any(text in error for text in GENERIC), error
-    if expected == "digit" and api_name == "/predict_image":
-        assert kind == "digit", (result, error)
-    elif expected == "digit":
-        # The sketchpad endpoint converts to RGBA first, which some modes do not survive intact.
-        assert kind in ("digit", "uncertain", "prompt"), (result, error)
-    elif expected == "sensible-or-error":
+    if name.startswith(("10000x10000", "decompression bomb")):
+        assert "too large" in error, error
+    if expected == "sensible-or-error":
         assert kind != "digit" or result["label"] == str(DIGIT)
     else:
         assert kind == expected, (result, error)

@@ -9,8 +9,8 @@ import os
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import expect
 from conftest import draw_with_mouse
+from playwright.sync_api import expect
 
 pytestmark = pytest.mark.slow
 VIEWPORTS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
