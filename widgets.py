@@ -1,12 +1,15 @@
 """Three stock Gradio components, each changed in one small way the app needs.
 
 - GuardedSketchpad and GuardedImage check an upload's size from its header before Gradio
-  decodes it, and turn a corrupt file into a clear message instead of a stack trace.
+  decodes it, and turn a corrupt file into a clear message instead of a stack trace. The
+  sketchpad also decodes only the composite when there is one: it is all the app reads, and
+  the browser sends the background and the ink layer beside it on every stroke.
 - Verdict is a gr.Label that can say "uncertain" and still list all ten confidences.
 """
 
 from __future__ import annotations
 
+import io
 import warnings
 from typing import Any
 
@@ -26,15 +29,16 @@ def _describe(error: Exception) -> str:
 
 
 def _check(files: list[Any]) -> None:
-    """Raise gr.Error unless every uploaded file is a readable image of sane size."""
+    """Raise gr.Error unless every upload (a file, or bytes from the browser's editor) is a
+    readable image of sane size."""
     for file in files:
-        path = getattr(file, "path", None)
-        if path is None:
+        source = io.BytesIO(file) if isinstance(file, bytes) else getattr(file, "path", None)
+        if source is None:
             continue
         try:
             with warnings.catch_warnings():  # the size is checked here, against our own limit
                 warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-                with Image.open(path) as image:
+                with Image.open(source) as image:
                     width, height = image.size
         except Image.DecompressionBombError as error:
             raise gr.Error(f"That image has far more than {MAX_PIXELS:,} pixels: too large.") from error
@@ -56,9 +60,26 @@ class GuardedSketchpad(gr.Sketchpad):
         return "imageeditor"
 
     def preprocess(self, payload):
-        if payload is not None:
-            _check([payload.background, payload.composite, *(payload.layers or [])])
-        return _decode(super().preprocess, payload)
+        """As gr.Sketchpad's, but checked first, and without decoding what the app ignores."""
+        if payload is None:
+            return None
+        images = payload
+        if payload.id is not None:  # the browser's editor sends its images as blobs
+            images = self.blob_storage.pop(payload.id, None)
+            if images is None:
+                return None
+        background, layers, composite = images.background, list(images.layers or []), images.composite
+        _check([background, *layers, composite])
+        if composite is not None:
+            background, layers = None, []
+        return _decode(
+            lambda _: {
+                "background": self.convert_and_format_image(background, flatten_on_white=True),
+                "layers": [image for image in map(self.convert_and_format_image, layers) if image is not None],
+                "composite": self.convert_and_format_image(composite, flatten_on_white=True),
+            },
+            payload,
+        )
 
 
 class GuardedImage(gr.Image):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import subprocess
@@ -10,20 +11,50 @@ import time
 from pathlib import Path
 
 import httpx
+from PIL import Image
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 
 
-def predict(http: httpx.Client, url: str, image: bytes, *, api_name: str = "predict") -> dict:
-    """One request: upload ``image`` as the sketchpad's composite, call ``api_name``, return its result.
+def browser_drawing(composite: bytes) -> dict[str, bytes]:
+    """The three PNGs the browser's sketchpad sends for one drawing: an opaque white
+    background, the ink alone on a transparent layer, and the composite."""
+    image = Image.open(io.BytesIO(composite)).convert("L")
+    layer = Image.new("RGBA", image.size, (0, 0, 0, 0))
+    layer.putalpha(image.point(lambda level: 255 if level < 128 else 0))
+    files = {"background": Image.new("RGB", image.size, "white"), "layer": layer}
+    encoded = {}
+    for name, picture in files.items():
+        buffer = io.BytesIO()
+        picture.save(buffer, format="PNG")
+        encoded[name] = buffer.getvalue()
+    return {**encoded, "composite": composite}
+
+
+def predict(http: httpx.Client, url: str, drawing: bytes | dict[str, bytes], *, api_name: str = "predict") -> dict:
+    """One request: upload the drawing, call ``api_name``, return its result.
+
+    ``drawing`` is one PNG (sent as the composite alone, as API callers may) or the three
+    files of ``browser_drawing`` (sent as the browser sends them).
 
     Raises:
         RuntimeError: the app answered with an error event.
     """
-    uploaded = http.post(f"{url}/gradio_api/upload", files={"files": ("drawing.png", image, "image/png")})
+    parts = drawing if isinstance(drawing, dict) else {"composite": drawing}
+    uploaded = http.post(
+        f"{url}/gradio_api/upload",
+        files=[("files", (f"{name}.png", data, "image/png")) for name, data in parts.items()],
+    )
     uploaded.raise_for_status()
-    file = {"path": uploaded.json()[0], "meta": {"_type": "gradio.FileData"}}
-    value = {"background": None, "layers": [], "composite": file} if api_name == "predict" else file
+    files = {
+        name: {"path": path, "meta": {"_type": "gradio.FileData"}}
+        for name, path in zip(parts, uploaded.json(), strict=True)
+    }
+    if api_name == "predict":
+        value = {"background": files.get("background"), "layers": [files["layer"]] if "layer" in files else [],
+                 "composite": files["composite"]}  # fmt: skip
+    else:
+        value = files["composite"]
     call = http.post(f"{url}/gradio_api/call/{api_name}", json={"data": [value]})
     call.raise_for_status()
     event_id = call.json()["event_id"]

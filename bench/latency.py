@@ -1,8 +1,10 @@
 """Latency and throughput through Gradio's HTTP API, the app beside a constant-answer floor.
 
-    python bench/latency.py [--requests 200]
+    python bench/latency.py [--requests 200] [--payload browser|composite]
 
-Each request uploads a Sketchpad drawing and calls /predict, as the browser does. Reported:
+Each request uploads a Sketchpad drawing and calls /predict, as the browser does (by default the
+three files the page sends: background, ink layer, composite; --payload composite sends the
+composite alone, as API callers may). Reported:
 p50/p95 latency with one client, requests per second with 1 and 8 concurrent clients, and,
 separately, one client through gradio_client (which adds its own client CPU and polling).
 """
@@ -19,7 +21,7 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from http_api import PROJECT_DIR, predict, start_server  # noqa: E402
+from http_api import PROJECT_DIR, browser_drawing, predict, start_server  # noqa: E402
 
 SERVERS = {
     "floor (constant)": "bench/floor_app.py",
@@ -66,10 +68,17 @@ def gradio_client_latency(url: str, paths: list[Path], requests: int) -> list[fl
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--requests", type=int, default=200, help="requests per measurement")
+    parser.add_argument("--repeats", type=int, default=3, help="8-client runs per server; the median is kept")
     parser.add_argument("--port", type=int, default=7870, help="first port to use on 127.0.0.1")
+    parser.add_argument(
+        "--payload", choices=["browser", "composite"], default="browser",
+        help="browser: background, ink layer and composite, as the page sends them; composite: that alone",
+    )  # fmt: skip
     args = parser.parse_args()
     paths = sorted((PROJECT_DIR / "examples").glob("*.png"))
     images = [path.read_bytes() for path in paths]
+    if args.payload == "browser":
+        images = [browser_drawing(image) for image in images]
 
     results = {}
     for offset, (name, script) in enumerate(SERVERS.items()):
@@ -79,7 +88,9 @@ def main() -> None:
         try:
             run_clients(url, images, clients=2, requests=20)  # warm up
             single, single_seconds = run_clients(url, images, clients=1, requests=args.requests)
-            _, eight_seconds = run_clients(url, images, clients=8, requests=args.requests)
+            eight_seconds = statistics.median(
+                run_clients(url, images, clients=8, requests=args.requests)[1] for _ in range(args.repeats)
+            )
             via_client = gradio_client_latency(url, paths, min(args.requests, 50))
         finally:
             server.terminate()
@@ -91,7 +102,10 @@ def main() -> None:
         }  # fmt: skip
 
     floor = results["floor (constant)"]
-    print(f"\n{args.requests} requests per measurement, loopback, one run\n")
+    print(
+        f"\n{args.requests} requests per measurement ({args.repeats} runs with 8 clients, median kept), "
+        f"{args.payload} payload, loopback, one run\n"
+    )
     print(
         "| server | p50 ms | p95 ms | req/s, 1 client | req/s, 8 clients | p50 vs floor | 8-client req/s vs floor | gradio_client p50 ms |"
     )

@@ -2,7 +2,8 @@
 
     python bench/load.py [--clients 16 --seconds 60 --max-requests 20000]
 
-Starts the app on 127.0.0.1, sends Sketchpad drawings through the HTTP API from N threads, and
+Starts the app on 127.0.0.1, sends Sketchpad drawings through the HTTP API from N threads (the
+three files the page sends per drawing), and
 reports requests served, errors, latency percentiles and the server's peak memory (VmHWM).
 It stops by itself when the time or the request budget runs out.
 """
@@ -21,7 +22,7 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from http_api import PROJECT_DIR, predict, start_server  # noqa: E402
+from http_api import PROJECT_DIR, browser_drawing, predict, start_server  # noqa: E402
 
 
 def peak_memory_mb(pid: int) -> float:
@@ -38,7 +39,7 @@ def main() -> None:
     parser.add_argument("--max-requests", type=int, default=20_000, help="stop after this many requests")
     parser.add_argument("--port", type=int, default=7880, help="port on 127.0.0.1")
     args = parser.parse_args()
-    images = [path.read_bytes() for path in sorted((PROJECT_DIR / "examples").glob("*.png"))]
+    images = [browser_drawing(path.read_bytes()) for path in sorted((PROJECT_DIR / "examples").glob("*.png"))]
     url = f"http://127.0.0.1:{args.port}"
     server = start_server("app.py", args.port)
     memory_at_start = peak_memory_mb(server.pid)
