@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sys
 
 import yaml
 from conftest import PROJECT_DIR
@@ -53,3 +54,15 @@ def test_binary_files_go_through_lfs():
 def test_shipped_model_and_metadata_exist(shipped_model):
     assert shipped_model.stat().st_size < 5_000_000
     assert shipped_model.with_suffix(".json").is_file()
+
+
+def test_deploy_sends_what_the_space_runs_and_nothing_else():
+    sys.path.insert(0, str(PROJECT_DIR / "scripts"))
+    from deploy_space import files_to_send
+
+    sent = set(files_to_send())
+    assert {"app.py", "widgets.py", "requirements.txt", "README.md", "models/mnist_cnn.h5"} <= sent
+    assert {"digits/preprocess.py", "examples/3_thin.png"} <= sent
+    assert not [name for name in sent if name.startswith(("tests/", "bench/", ".ci/", ".venv/"))]
+    for image in re.findall(r"!\[[^\]]*\]\(([^)]+)\)", README):  # the README's pictures go with it
+        assert image in sent, image
