@@ -93,7 +93,7 @@ def read_metadata(model_path: Path) -> dict[str, Any]:
 def _writable_cache_path(model_path: Path) -> Path:
     folder = model_path.parent
     folder_ok = folder.is_dir() and os.access(folder, os.W_OK)
-    parent_ok = not folder.exists() and os.access(folder.parent, os.W_OK)
+    parent_ok = not folder.exists() and folder.parent.is_dir() and os.access(folder.parent, os.W_OK)
     if folder_ok or parent_ok:
         return model_path
     cache_home = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))

@@ -107,6 +107,23 @@ class TestResolve:
         assert not cached.exists()  # nothing partial or wrong became the cache
         assert not [p for p in tmp_path.glob("*.h5*") if p.suffix != ".lock"]  # the lock file may stay
 
+    def test_unwritable_model_folder_caches_in_the_user_cache(self, tmp_path, tiny_model_path):
+        blocker = tmp_path / "app"
+        blocker.write_text("a file where the model folder would go: nothing can be written below it")
+        wanted = blocker / "models" / "model.h5"
+        user_cache = tmp_path / "user-cache" / "digits" / "model.h5"
+        with FakeHub({"mnist_cnn.h5": tiny_model_path}) as hub:
+            env = hub_env(
+                hub, wanted, DIGITS_ALLOW_TRAINING="0", XDG_CACHE_HOME=str(tmp_path / "user-cache"),
+                HF_HOME=str(tmp_path / "hf_home"),
+            )  # fmt: skip
+            first = resolve(env)
+            second = resolve(env)
+        assert first[0] == 0, first[2]
+        assert first[1] == {"source": "hub", "path": str(user_cache)}
+        assert second[1] == {"source": "cache", "path": str(user_cache)}  # found there on the next start
+        assert hub.downloads == 1
+
     def test_no_cache_no_hub_trains_with_quick_recipe(self, tmp_path, tiny_mnist_dir):
         cached = tmp_path / "model.h5"
         with FakeHub({}, mode="error") as hub:
