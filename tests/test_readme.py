@@ -40,6 +40,9 @@ def test_curl_snippet(served_app):
     assert '"label": "3"' in output.replace("'", '"'), output
 
 
-def test_two_commands_are_there():
-    assert "python app.py" in README and "python -m pytest" in README
-    assert "python -m pytest" in (PROJECT_DIR / ".ci" / "run").read_text()
+def test_ci_runs_the_readme_test_command_verbatim():
+    two_commands = blocks("bash", "python app.py")[0].splitlines()
+    run_app, run_tests = (line.split("#")[0].strip() for line in two_commands if line.strip())
+    assert run_app.endswith("python app.py")
+    assert run_tests.endswith("python -m pytest")
+    assert run_tests in (PROJECT_DIR / ".ci" / "run").read_text().splitlines()
