@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 from PIL import Image
 
-from digits.reader import DigitReader, Reading
+from digits.reader import PROMPT, DigitReader, Reading
 from digits.settings import PROJECT_DIR, Settings
 from widgets import GuardedImage, GuardedSketchpad, Verdict
 
@@ -70,7 +70,7 @@ def predict_image(image: str | None) -> tuple[Any, Reading]:
 def show_details(reading: Reading | None) -> tuple[str, pd.DataFrame, Image.Image | None]:
     """The page's extras: a sentence, the bar chart, and the 28x28 image the model saw."""
     if reading is None or reading.probabilities is None:
-        message = reading.message if reading else "Draw a digit (0-9) to see what the model reads."
+        message = reading.message if reading else PROMPT
         return message, EMPTY_CHART, None
     chart = pd.DataFrame({"digit": DIGITS, "probability": reading.probabilities.round(4)})
     seen = Image.fromarray((reading.seen * 255).astype(np.uint8)).resize((224, 224), Image.NEAREST)
@@ -124,7 +124,7 @@ with gr.Blocks(title="Digit reader") as demo:
                 upload = GuardedImage(label="Photo or scan of one digit", type="filepath", image_mode=None)
         with gr.Column(scale=2, min_width=280):
             verdict = Verdict(label="Prediction", elem_id="verdict")
-            status = gr.Markdown("Draw a digit (0-9) to see what the model reads.")
+            status = gr.Markdown(PROMPT)
             chart = gr.BarPlot(
                 EMPTY_CHART, x="digit", y="probability", y_lim=[0, 1], label="Probability of each digit",
                 sort=DIGITS, height=220,

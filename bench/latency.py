@@ -34,7 +34,9 @@ def percentile(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1] if len(values) > 1 else values[0]
 
 
-def run_clients(url: str, images: list[bytes], *, clients: int, requests: int) -> tuple[list[float], float]:
+def run_clients(
+    url: str, images: list[bytes | dict[str, bytes]], *, clients: int, requests: int
+) -> tuple[list[float], float]:
     """``requests`` requests spread over ``clients`` threads; latencies (ms) and wall time (s)."""
 
     def worker(index: int) -> list[float]:

@@ -146,11 +146,6 @@ def ink_image(image: Image.Image) -> Image.Image:
     return ink.point([round(255 * min(max((level / peak - 0.2) / 0.8, 0.0), 1.0)) for level in range(256)])
 
 
-def ink_map(image: Image.Image) -> np.ndarray:
-    """``ink_image`` as float32 in 0..1."""
-    return np.asarray(ink_image(image), dtype=np.float32) / 255.0
-
-
 def stroke_width(mask: np.ndarray) -> float:
     """Mean stroke width of a binary mask: twice the area over the boundary length."""
     area = int(mask.sum())
@@ -162,7 +157,7 @@ def stroke_width(mask: np.ndarray) -> float:
     return 2.0 * area / max(boundary, 1)
 
 
-def _bounding_box(mask: np.ndarray) -> tuple[slice, slice] | None:
+def bounding_box(mask: np.ndarray) -> tuple[slice, slice] | None:
     rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
     if rows.size == 0:
         return None
@@ -220,11 +215,11 @@ def center_by_mass(digit: np.ndarray) -> np.ndarray:
 
 def preprocess_ink(ink: np.ndarray) -> np.ndarray:
     """28x28 float32 in 0..1 (1 = ink) from an ink map; raises EmptyImageError."""
-    box = _bounding_box(ink > 0)
+    box = bounding_box(ink > 0)
     if box is None:
         raise EmptyImageError("no ink found: draw a digit")
     mask = normalize_strokes(_to_work_size(ink[box]))
-    box = _bounding_box(mask)
+    box = bounding_box(mask)
     if box is None:
         raise EmptyImageError("no ink found: draw a digit")
     mask = mask[box]

@@ -1,8 +1,7 @@
-"""Read digits: preprocessing, one compiled model call per batch, and an honest verdict."""
+"""Read digits: preprocessing, one compiled model call, and an honest verdict."""
 
 from __future__ import annotations
 
-import logging
 import threading
 from dataclasses import dataclass
 from typing import Any
@@ -10,17 +9,16 @@ from typing import Any
 import numpy as np
 
 from digits.inference import Predictor
-from digits.preprocess import EmptyImageError, preprocess
+from digits.preprocess import EmptyImageError, bounding_box, preprocess
 from digits.settings import Settings
 from digits.store import ResolvedModel, resolve_model
-
-logger = logging.getLogger(__name__)
 
 # Below this top probability the answer is "uncertain" (see bench/uncertainty.py for how
 # often that fires on real digits and on scribbles).
 UNCERTAIN_BELOW = 0.6
 # A wide shape that fills more of its box than this is a blob, not a digit.
 BLOB_FILL = 0.6
+PROMPT = "Draw a digit (0-9) to see what the model reads."
 
 
 @dataclass(frozen=True)
@@ -40,10 +38,11 @@ class Reading:
 def is_blob(seen: np.ndarray) -> bool:
     """A filled, roughly round shape: a smudge or scribble rather than a digit."""
     mask = seen > 0.5
-    rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
-    if rows.size == 0:
+    box = bounding_box(mask)
+    if box is None:
         return False
-    height, width = rows[-1] - rows[0] + 1, cols[-1] - cols[0] + 1
+    rows, cols = box
+    height, width = rows.stop - rows.start, cols.stop - cols.start
     return width / height > 0.65 and mask.sum() / (height * width) > BLOB_FILL
 
 
@@ -59,7 +58,7 @@ def verdict(probabilities: np.ndarray, seen: np.ndarray) -> Reading:
 
 
 class DigitReader:
-    """Finds the model on first use, then reads batches of images with one model call."""
+    """Finds the model on first use, then reads images with one compiled model call each."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
@@ -77,28 +76,13 @@ class DigitReader:
                 self._predictor, self.resolved = predictor, resolved
         return self.resolved
 
-    def read_many(self, values: list[Any]) -> list[Reading]:
-        """Readings for many inputs (sketchpad values, images or files), in order."""
-        self.load()
-        readings: list[Reading | None] = []
-        images, slots = [], []
-        for value in values:
-            try:
-                image = preprocess(value)
-            except EmptyImageError:
-                readings.append(Reading("empty", "Draw a digit (0-9) to see what the model reads."))
-                continue
-            except ValueError as error:
-                readings.append(Reading("error", f"Could not read that image: {error}"))
-                continue
-            slots.append(len(readings))
-            readings.append(None)
-            images.append(image)
-        if images:
-            probabilities = self._predictor.probabilities(np.stack(images))
-            for slot, image, row in zip(slots, images, probabilities, strict=True):
-                readings[slot] = verdict(row, image)
-        return readings
-
     def read(self, value: Any) -> Reading:
-        return self.read_many([value])[0]
+        """The reading of one input: a sketchpad value, an image or an image file."""
+        self.load()
+        try:
+            image = preprocess(value)
+        except EmptyImageError:
+            return Reading("empty", PROMPT)
+        except ValueError as error:
+            return Reading("error", f"Could not read that image: {error}")
+        return verdict(self._predictor.probabilities(image[np.newaxis])[0], image)
