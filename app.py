@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 from PIL import Image
 
+from digits.corrections import CorrectionLog
 from digits.reader import PROMPT, DigitReader, Reading
 from digits.settings import PROJECT_DIR, Settings
 from widgets import GuardedImage, GuardedSketchpad, Verdict
@@ -22,6 +23,7 @@ from widgets import GuardedImage, GuardedSketchpad, Verdict
 logger = logging.getLogger("app")
 settings = Settings.from_env()
 reader = DigitReader(settings)  # finds the model on first use, not at import
+corrections = CorrectionLog(model=reader.model_id, hub_repo=settings.corrections_repo, hub_token=settings.hf_token)
 EXAMPLES = sorted(str(path) for path in (PROJECT_DIR / "examples").glob("*.png"))
 CONCURRENCY_LIMIT = 4  # preprocessing is ~5 ms of mostly GIL-free work; the model call ~1 ms
 DIGITS = [str(digit) for digit in range(10)]
@@ -30,6 +32,8 @@ EMPTY_CHART = pd.DataFrame({"digit": DIGITS, "probability": [0.0] * 10})
 
 def label_value(reading: Reading) -> Any:
     """The gr.Label value: the verdict, with all ten confidences when there are any."""
+    if reading.status == "number":
+        return Verdict.with_label(reading.text, {})
     if reading.probabilities is None:
         return reading.message
     confidences = {digit: float(p) for digit, p in zip(DIGITS, reading.probabilities, strict=True)}
@@ -46,14 +50,40 @@ def read(value: Any) -> tuple[Any, Reading]:
 
 
 def predict(sketch: dict | None) -> tuple[Any, Reading]:
-    """Read the digit drawn on the sketchpad.
+    """Read the digit drawn on the sketchpad (several side by side are read as a number).
 
     Args:
         sketch: the Sketchpad value: background, layers and composite images.
     Returns:
-        The digit with confidences for all ten, "uncertain" with them, or a prompt to draw.
+        The digit with confidences for all ten, "uncertain" with them, the number read
+        (e.g. "42"), or a prompt to draw.
     """
     return read(sketch)
+
+
+def read_number(sketch: dict | None) -> dict:
+    """Read a number drawn on the sketchpad as digits side by side, each on its own.
+
+    Args:
+        sketch: the Sketchpad value: background, layers and composite images.
+    Returns:
+        {"number": "2025" ("?" for a digit the model is unsure of; "" if none),
+        "status", "message", "digits": [{"digit", "confidence", "status",
+        "box": [x0, y0, x1, y1] in canvas pixels}, ...] left to right}.
+    """
+    reading = reader.read(sketch)
+    if reading.status == "error":
+        raise gr.Error(reading.message)
+    digits = reading.parts or ((reading,) if reading.probabilities is not None else ())
+    return {
+        "number": reading.text,
+        "status": reading.status,
+        "message": reading.message,
+        "digits": [
+            {"digit": part.digit, "confidence": round(part.confidence, 4), "status": part.status, "box": list(part.box)}
+            for part in digits
+        ],
+    }
 
 
 def predict_image(image: str | None) -> tuple[Any, Reading]:
@@ -67,14 +97,45 @@ def predict_image(image: str | None) -> tuple[Any, Reading]:
     return read(Path(image) if image else None)
 
 
-def show_details(reading: Reading | None) -> tuple[str, pd.DataFrame, Image.Image | None]:
-    """The page's extras: a sentence, the bar chart, and the 28x28 image the model saw."""
+def show_details(reading: Reading | None) -> tuple[Any, ...]:
+    """The page's extras: a sentence; for one digit the bar chart and the 28x28 image the
+    model saw, for a number each digit's box on the drawing."""
+    if reading is not None and reading.status == "number":
+        boxes = [(part.box, f"{part.text} · {part.confidence:.0%}") for part in reading.parts]
+        drawing = Image.fromarray(255 - reading.drawing)
+        return (
+            f"**{reading.message}**", gr.update(visible=False), gr.update(visible=False),
+            gr.update(value=(drawing, boxes), visible=True),
+        )  # fmt: skip
+    hide_boxes = gr.update(value=None, visible=False)
     if reading is None or reading.probabilities is None:
         message = reading.message if reading else PROMPT
-        return message, EMPTY_CHART, None
+        return message, gr.update(value=EMPTY_CHART, visible=True), gr.update(value=None, visible=True), hide_boxes
     chart = pd.DataFrame({"digit": DIGITS, "probability": reading.probabilities.round(4)})
     seen = Image.fromarray((reading.seen * 255).astype(np.uint8)).resize((224, 224), Image.NEAREST)
-    return f"**{reading.message}**", chart, seen
+    return (
+        f"**{reading.message}**",
+        gr.update(value=chart, visible=True),
+        gr.update(value=seen, visible=True),
+        hide_boxes,
+    )
+
+
+def show_why(reading: Reading | None, wanted: bool) -> Any:
+    """Where the evidence came from, when asked for (see digits.explain)."""
+    if not wanted:
+        return gr.update(value=None, visible=False)
+    picture = reader.explain(reading) if reading is not None else None
+    return gr.update(value=picture, visible=True)
+
+
+def save_correction(reading: Reading | None, text: str) -> tuple[str, Any]:
+    """Save the drawing with the answer typed, for `train.py --extra-data`."""
+    try:
+        count = corrections.flag([reading, text])
+    except ValueError as error:
+        raise gr.Error(str(error)) from error
+    return f"Saved as {text.strip()}, thank you ({count} saved so far).", gr.update(value="")
 
 
 # The verdict shows the digit large; all ten probabilities are in the bar chart, in digit
@@ -130,12 +191,26 @@ with gr.Blocks(title="Digit reader") as demo:
                 sort=DIGITS, height=220,
             )  # fmt: skip
             seen = gr.Image(label="What the model sees (28x28)", elem_id="seen", interactive=False, height=224)
+            boxes = gr.AnnotatedImage(label="Digits found", elem_id="boxes", visible=False, height=260)
+            why_wanted = gr.Checkbox(label="Show why: where the evidence for each digit came from", value=False)
+            why = gr.Image(
+                label="Why this digit (red: the ink it rests on)", elem_id="why", interactive=False, visible=False
+            )
+            with gr.Accordion("Wrong? Tell it the right answer", open=False):
+                with gr.Row():
+                    right_answer = gr.Textbox(label="It was", placeholder="e.g. 7 or 42", max_lines=1, scale=2)
+                    save = gr.Button("Save", scale=1)
+                saved = gr.Markdown("Saved drawings are used by `train.py --extra-data` to train the next model.")
+    number = gr.JSON(visible=False)
 
     def show_reading(trigger, fn, inputs, **options):
-        """Run ``fn`` on ``trigger``, then fill in the sentence, the chart and the 28x28 image."""
-        return trigger(
-            fn, inputs=inputs, outputs=[verdict, reading_state], show_progress="hidden", **options
-        ).then(show_details, inputs=reading_state, outputs=[status, chart, seen], show_progress="hidden", api_visibility="private")  # fmt: skip
+        """Run ``fn`` on ``trigger``, then fill in the details, then (if asked) why."""
+        quiet = {"show_progress": "hidden", "api_visibility": "private"}
+        return (
+            trigger(fn, inputs=inputs, outputs=[verdict, reading_state], show_progress="hidden", **options)
+            .then(show_details, inputs=reading_state, outputs=[status, chart, seen, boxes], **quiet)
+            .then(show_why, inputs=[reading_state, why_wanted], outputs=why, **quiet)
+        )
 
     show_reading(
         sketchpad.change, predict, sketchpad, api_name="predict", trigger_mode="always_last",
@@ -148,12 +223,22 @@ with gr.Blocks(title="Digit reader") as demo:
         clear.click(lambda: None, outputs=sketchpad, api_visibility="private").then, predict, sketchpad,
         api_visibility="private",
     )  # fmt: skip
+    why_wanted.change(show_why, inputs=[reading_state, why_wanted], outputs=why, api_visibility="private")
+    gr.on(
+        [save.click, right_answer.submit], save_correction, inputs=[reading_state, right_answer],
+        outputs=[saved, right_answer], api_visibility="private",
+    )  # fmt: skip
+    # An API-only endpoint: the page reads numbers through /predict's event.
+    gr.on(
+        [], read_number, inputs=sketchpad, outputs=number, api_name="read_number", concurrency_limit=CONCURRENCY_LIMIT
+    )
 
 
 def launch(**overrides: Any):
     """Serve the app as deployed; tests pass overrides such as ``prevent_thread_lock``."""
     if settings.mcp_server and importlib.util.find_spec("mcp") is None:
         raise SystemExit("DIGITS_MCP=1 needs Gradio's MCP extra: pip install 'gradio[mcp]==6.31.0'")
+    corrections.setup([], settings.corrections_dir)
     options = {
         "css": CSS,
         "js": SELECT_BRUSH,

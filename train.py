@@ -3,6 +3,7 @@
 python train.py                          # the shipped model (robust recipe)
 python train.py --arch seed              # the seed's baseline, for comparison
 python train.py --epochs 1 --limit 500 --output /tmp/tiny.h5   # a quick check
+python train.py --extra-data corrections # also learn from drawings saved as misread
 """
 
 from __future__ import annotations
@@ -70,6 +71,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="MNIST test digits to redraw as Sketchpad drawings for the sketch score (0: skip)",
     )
     parser.add_argument(
+        "--extra-data",
+        type=Path,
+        default=None,
+        metavar="FOLDER",
+        help="also train on the drawings saved with the app's \"that's wrong\" button (a corrections "
+        f"folder), each shown --extra-repeat times per epoch (default {robust.extra_repeat})",
+    )
+    parser.add_argument("--extra-repeat", type=int, default=None, help="times each extra drawing is shown per epoch")
+    parser.add_argument(
         "--push-to-hub",
         metavar="REPO_ID",
         default=None,
@@ -85,6 +95,7 @@ def recipe_from_args(args: argparse.Namespace):
     overrides = {
         "epochs": args.epochs, "batch_size": args.batch_size, "learning_rate": args.learning_rate,
         "validation_fraction": args.validation_fraction, "seed": args.seed, "limit": args.limit,
+        "extra_repeat": args.extra_repeat,
     }  # fmt: skip
     return dataclasses.replace(base, **{k: v for k, v in overrides.items() if v is not None})
 
@@ -107,7 +118,18 @@ def main(argv: list[str] | None = None) -> int:
     except MnistError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    model, summary = train(recipe, mnist)
+    extra = None
+    if args.extra_data is not None:
+        from digits.corrections import load_corrections
+
+        try:
+            corrections = load_corrections(args.extra_data)
+        except FileNotFoundError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 2
+        print(f"extra data: {len(corrections.labels)} digits from {args.extra_data} ({corrections.skipped} skipped)")
+        extra = (corrections.images, corrections.labels)
+    model, summary = train(recipe, mnist, extra=extra)
     scores = score(Predictor(model), mnist.x_test, mnist.y_test, sketch_count=args.sketch_count)
     print(f"\nMNIST test accuracy: {100 * scores['mnist_test']['accuracy']:.2f} %")
     print(f"  through the app's preprocessing: {100 * scores['mnist_test_preprocessed']['accuracy']:.2f} %")

@@ -1,12 +1,13 @@
-"""Scores a model on MNIST's test set, as given and as Sketchpad drawings."""
+"""Scores a model on MNIST's test set: as given, as Sketchpad drawings, and as numbers."""
 
 from __future__ import annotations
 
 import numpy as np
+from PIL import Image
 
 from digits.inference import Predictor
 from digits.preprocess import preprocess
-from digits.sketch import render_sketch
+from digits.sketch import CANVAS_SIZE, render_sketch
 from digits.training import evaluate, preprocess_all
 
 
@@ -41,3 +42,46 @@ def score(
         sketch = evaluate(predictor.probabilities(drawn), y_test[:sketch_count])
         scores["sketch"] = {"count": sketch_count, **sketch}
     return scores
+
+
+# How far apart the digits of a composed number are: the gap between neighbours' boxes, as a
+# share of the digits' height (negative: the boxes overlap).
+SPACINGS = {"apart": (0.1, 0.4), "touching": (-0.05, 0.0), "overlapping": (-0.12, -0.05)}
+
+
+def compose_number(digits: list[np.ndarray], rng: np.random.Generator, spacing: str = "apart") -> Image.Image:
+    """MNIST digits (28x28 uint8) written side by side on a white 800x800 canvas, in black.
+
+    Like a person writing a number: uneven sizes (x0.8-1.2), a wandering baseline, gaps
+    from ``SPACINGS[spacing]``; upscaled to a pen's hard edge, anywhere on the canvas.
+    """
+    low, high = SPACINGS[spacing]
+    scale = 4  # compose at 4x MNIST's resolution, then fit the canvas
+    pieces = []
+    for digit in digits:
+        rows, cols = np.nonzero(digit > 0)
+        crop = digit[rows.min() : rows.max() + 1, cols.min() : cols.max() + 1].astype(np.float32) / 255
+        size = scale * rng.uniform(0.8, 1.2)
+        shape = (max(1, round(crop.shape[1] * size)), max(1, round(crop.shape[0] * size)))
+        pieces.append(np.asarray(Image.fromarray(crop, mode="F").resize(shape, Image.BILINEAR)))
+    height = 20 * scale
+    lefts, left = [], 0
+    for piece in pieces:
+        lefts.append(left)
+        left += piece.shape[1] + round(rng.uniform(low, high) * height)
+    tops = [round(height * 0.6 + rng.uniform(-0.1, 0.1) * height - piece.shape[0] / 2) for piece in pieces]
+    shift = min(tops)
+    width = max(x + piece.shape[1] for x, piece in zip(lefts, pieces, strict=True)) - min(lefts)
+    number = np.zeros((max(t - shift + p.shape[0] for t, p in zip(tops, pieces, strict=True)), width), np.float32)
+    for x, top, piece in zip(lefts, tops, pieces, strict=True):
+        x -= min(lefts)
+        region = number[top - shift : top - shift + piece.shape[0], x : x + piece.shape[1]]
+        np.maximum(region, piece, out=region)
+    fit = min(rng.uniform(0.5, 2.0), 0.9 * CANVAS_SIZE / number.shape[1], 0.9 * CANVAS_SIZE / number.shape[0])
+    size = (max(1, round(number.shape[1] * fit)), max(1, round(number.shape[0] * fit)))
+    ink = np.asarray(Image.fromarray(number, mode="F").resize(size, Image.BILINEAR)) > 0.35
+    canvas = np.full((CANVAS_SIZE, CANVAS_SIZE), 255, np.uint8)
+    top = rng.integers(0, CANVAS_SIZE - size[1] + 1)
+    left = rng.integers(0, CANVAS_SIZE - size[0] + 1)
+    canvas[top : top + size[1], left : left + size[0]][ink] = 0
+    return Image.fromarray(canvas).convert("RGB")

@@ -229,6 +229,35 @@ def preprocess_ink(ink: np.ndarray) -> np.ndarray:
     return center_by_mass(np.clip(np.asarray(digit), 0.0, 1.0))
 
 
+def drawing_ink(value: Any) -> Image.Image:
+    """The ink of a drawing, image or file as an 8-bit map (see ``ink_image``), uncropped.
+
+    Raises:
+        EmptyImageError: there is no image (``None`` or an empty sketchpad).
+        ValueError: the input is not an image, or is corrupt or too large.
+    """
+    if value is None:
+        raise EmptyImageError("no image: draw a digit")
+    is_sketch = isinstance(value, dict) and "path" not in value
+    image = flatten_sketch(value) if is_sketch else _as_image(value)
+    if image is None:
+        raise EmptyImageError("no image: draw a digit")
+    if image.width * image.height > MAX_PIXELS:
+        raise ValueError(f"image is {image.width}x{image.height}: too large")
+    return ink_image(image)
+
+
+def crop_ink(ink: Image.Image) -> tuple[np.ndarray, tuple[int, int, int, int]]:
+    """The ink's bounding box as floats 0..1, and that box (x0, y0, x1, y1).
+
+    Cropping happens before leaving 8-bit Pillow: the digit is a small part of a canvas.
+    """
+    box = ink.getbbox()
+    if box is None:
+        raise EmptyImageError("no ink found: draw a digit")
+    return np.asarray(ink.crop(box), dtype=np.float32) / 255.0, box
+
+
 def preprocess(value: Any) -> np.ndarray:
     """The 28x28 float32 array (0..1, white digit on black) the model reads.
 
@@ -240,16 +269,4 @@ def preprocess(value: Any) -> np.ndarray:
         EmptyImageError: there is no ink to read (``None``, blank or uniform image).
         ValueError: the input is not an image, or is corrupt or too large.
     """
-    if value is None:
-        raise EmptyImageError("no image: draw a digit")
-    is_sketch = isinstance(value, dict) and "path" not in value
-    image = flatten_sketch(value) if is_sketch else _as_image(value)
-    if image is None:
-        raise EmptyImageError("no image: draw a digit")
-    if image.width * image.height > MAX_PIXELS:
-        raise ValueError(f"image is {image.width}x{image.height}: too large")
-    ink = ink_image(image)
-    box = ink.getbbox()  # crop before leaving 8-bit Pillow: the digit is a small part of a canvas
-    if box is None:
-        raise EmptyImageError("no ink found: draw a digit")
-    return preprocess_ink(np.asarray(ink.crop(box), dtype=np.float32) / 255.0)
+    return preprocess_ink(crop_ink(drawing_ink(value))[0])

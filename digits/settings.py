@@ -21,6 +21,9 @@ class Settings:
     allow_training: bool  # DIGITS_ALLOW_TRAINING: train when no model can be found (1/0)
     max_file_size: str  # DIGITS_MAX_FILE_SIZE: largest upload Gradio accepts
     mcp_server: bool  # DIGITS_MCP: also serve the endpoints as MCP tools (1/0)
+    corrections_dir: Path  # DIGITS_CORRECTIONS_DIR: where "that's wrong" drawings are saved
+    corrections_repo: str  # DIGITS_CORRECTIONS_REPO: Hub dataset to push them to (needs HF_TOKEN)
+    hf_token: str | None  # HF_TOKEN
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -36,4 +39,7 @@ class Settings:
             allow_training=env.get("DIGITS_ALLOW_TRAINING", "1") != "0",
             max_file_size=env.get("DIGITS_MAX_FILE_SIZE", "10mb"),
             mcp_server=env.get("DIGITS_MCP", "0") == "1",
+            corrections_dir=Path(env.get("DIGITS_CORRECTIONS_DIR", PROJECT_DIR / "corrections")),
+            corrections_repo=env.get("DIGITS_CORRECTIONS_REPO", ""),
+            hf_token=env.get("HF_TOKEN") or None,
         )

@@ -35,6 +35,7 @@ class Recipe:
     preprocessed_fraction: float = 0.5
     seed: int = 1234
     limit: int | None = None  # use only the first N training images (quick runs, tests)
+    extra_repeat: int = 10  # times each extra example (a saved correction) is shown per epoch
 
 
 SEED_RECIPE = Recipe(
@@ -102,8 +103,14 @@ def prepare(images: np.ndarray) -> np.ndarray:
     return (images.astype(np.float32) / 255.0)[..., None]
 
 
-def train(recipe: Recipe, mnist: Mnist, *, verbose: int = 1) -> tuple[keras.Model, dict]:
+def train(
+    recipe: Recipe, mnist: Mnist, *, extra: tuple[np.ndarray, np.ndarray] | None = None, verbose: int = 1
+) -> tuple[keras.Model, dict]:
     """Fit a model with ``recipe``; returns it and a summary of the run.
+
+    Args:
+        extra: more training examples, already through the app's preprocessing: (N, 28, 28)
+            floats and (N,) labels, such as saved corrections. They are only trained on.
 
     The validation split is taken from the training set; the test set is never seen here.
     """
@@ -122,7 +129,15 @@ def train(recipe: Recipe, mnist: Mnist, *, verbose: int = 1) -> tuple[keras.Mode
         redrawn = preprocess_all(x_all)[..., None]
     else:
         redrawn = raw
-    train_set = _dataset(raw[train_idx], redrawn[train_idx], y_all[train_idx], recipe)
+    x_train, y_train = raw[train_idx], y_all[train_idx]
+    redrawn_train = redrawn[train_idx]
+    n_extra = 0 if extra is None else len(extra[0])
+    if n_extra:
+        images = np.repeat(extra[0].reshape(-1, 28, 28, 1).astype(np.float32), recipe.extra_repeat, axis=0)
+        labels = np.repeat(np.asarray(extra[1]), recipe.extra_repeat)
+        x_train, redrawn_train = np.concatenate([x_train, images]), np.concatenate([redrawn_train, images])
+        y_train = np.concatenate([y_train, labels])
+    train_set = _dataset(x_train, redrawn_train, y_train, recipe)
     # Validate on both forms, so model selection sees the served distribution too.
     x_val = np.concatenate([raw[val_idx], redrawn[val_idx]]) if n_val else None
     y_val = np.concatenate([y_all[val_idx]] * 2) if n_val else None
@@ -146,6 +161,7 @@ def train(recipe: Recipe, mnist: Mnist, *, verbose: int = 1) -> tuple[keras.Mode
         "epochs_run": len(history.history["loss"]),
         "training_seconds": round(seconds, 1),
         "train_images": len(train_idx),
+        "extra_images": n_extra,
         "validation_images": n_val,
         "history": {key: [round(float(v), 5) for v in values] for key, values in history.history.items()},
     }

@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+from PIL import Image, ImageChops
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from digits.sketch import CANVAS_SIZE, draw_digit  # noqa: E402
@@ -30,6 +31,13 @@ def main() -> None:
             image = draw_digit(digit, left=left, top=top, height=height, brush=brush)
             image.save(EXAMPLES_DIR / f"{digit}_{style}.png", optimize=True)
     print(f"wrote 20 examples to {EXAMPLES_DIR}")
+    # A number, for the /read_number endpoint: four digits side by side, one pen.
+    number = Image.new("L", (CANVAS_SIZE, CANVAS_SIZE), 255)
+    for place, digit in enumerate((2, 0, 2, 5)):
+        drawn = draw_digit(digit, left=70 + 175 * place, top=280, height=230, brush=14).convert("L")
+        number = ImageChops.darker(number, drawn)
+    (EXAMPLES_DIR / "numbers").mkdir(exist_ok=True)
+    number.convert("RGB").save(EXAMPLES_DIR / "numbers" / "2025.png", optimize=True)
 
 
 if __name__ == "__main__":

@@ -80,9 +80,19 @@ def shipped_model() -> Path:
 
 
 @pytest.fixture(scope="session")
-def served_app(shipped_model):
+def corrections_dir(tmp_path_factory) -> Path:
+    """Where the served app saves "that's wrong" drawings (set before app is imported)."""
+    folder = tmp_path_factory.mktemp("corrections")
+    os.environ["DIGITS_CORRECTIONS_DIR"] = str(folder)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def served_app(shipped_model, corrections_dir):
     """The real app, launched on 127.0.0.1 with the shipped model, as `python app.py` does."""
     import app
+
+    assert app.settings.corrections_dir == corrections_dir, "app was imported before the corrections folder was set"
 
     app.reader.load()
     _, url, _ = app.launch(prevent_thread_lock=True, server_name="127.0.0.1", server_port=None, quiet=True)

@@ -87,7 +87,7 @@ def test_corrupt_file_gives_a_clear_error_and_server_keeps_serving(client, tmp_p
 def test_api_is_documented(client):
     info = client.view_api(print_info=False, return_format="dict")
     endpoints = info["named_endpoints"]
-    assert set(endpoints) == {"/predict", "/predict_image"}
+    assert set(endpoints) == {"/predict", "/predict_image", "/read_number"}
     assert [p["parameter_name"] for p in endpoints["/predict"]["parameters"]] == ["sketch"]
     assert [p["parameter_name"] for p in endpoints["/predict_image"]["parameters"]] == ["image"]
     assert len(endpoints["/predict"]["returns"]) == 1  # only the gr.Label; page extras stay private

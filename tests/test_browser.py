@@ -49,3 +49,26 @@ def test_an_example_loads_into_the_sketchpad_and_is_read(browser, served_app):
     page.get_by_text("Draw a digit (0-9)").first.wait_for(timeout=10_000)
     expect(page.locator("#verdict").get_by_text("7", exact=True)).to_have_count(0)
     page.close()
+
+
+def test_draw_a_number_see_why_and_save_a_correction(browser, served_app, corrections_dir, tmp_path):
+    page = browser.new_page(viewport=VIEWPORTS["desktop"])
+    page.goto(served_app)
+    page.get_by_text("Draw a digit (0-9)").first.wait_for()
+    draw_with_mouse(page, 4, left=120, top=250, height=300)
+    draw_with_mouse(page, 2, left=480, top=250, height=300)
+    page.locator("#verdict").get_by_text("42", exact=True).first.wait_for(timeout=20_000)
+    page.get_by_text("Read 42").first.wait_for(timeout=10_000)
+    page.locator("#boxes img").first.wait_for(timeout=10_000)  # the drawing with each digit's box
+    expect(page.locator("#seen")).to_be_hidden()
+    page.get_by_label("Show why").check()
+    page.locator("#why img").first.wait_for(timeout=10_000)
+    page.screenshot(path=str(tmp_path / "number.png"), full_page=True)
+    page.get_by_text("Wrong? Tell it the right answer").click()
+    page.get_by_label("It was").fill("43")
+    page.get_by_role("button", name="Save", exact=True).click()
+    page.get_by_text("Saved as 43").first.wait_for(timeout=10_000)
+    records = (corrections_dir / "metadata.jsonl").read_text().splitlines()
+    assert '"label": "43"' in records[-1] and '"predicted": "42"' in records[-1]
+    assert page.get_by_text("Error").count() == 0
+    page.close()

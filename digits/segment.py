@@ -1,0 +1,221 @@
+"""Split a drawing of several digits into one ink map per digit, left to right.
+
+1. Find the connected pieces of ink, at a reduced resolution (a gap of a few canvas pixels
+   is no gap; a pen's stray dot is dropped).
+2. Merge pieces that share most of their columns: the two strokes of a 4, a 5's flag, a 7's
+   bar. Digits in a number sit side by side, so strokes stacked over one another belong
+   together.
+3. A group wider than a digit may be digits that touch or overlap. It gets cut at the
+   columns with least ink, and the model decides: the cuts whose pieces it reads most
+   surely win, and reading the group whole is one of the choices (see ``choose_cuts``).
+
+Only geometry lives here; ``digits.reader`` brings the model.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+from PIL import Image
+
+from digits.preprocess import bounding_box
+
+SEGMENT_SIZE = 200  # the longer side of the ink at which pieces are found
+SPECK = 0.03  # a piece with less ink than this share of the largest one is a stray mark
+MERGE_OVERLAP = 0.5  # pieces sharing this share of the narrower one's columns are one digit
+# A group less tall than this share of the tallest is part of its neighbour (a detached flag
+# or tail) when it is within NEAR of it, as a share of the tallest height; else it is dropped.
+STRAY_HEIGHT = 0.4
+NEAR = 0.3
+SPLIT_WIDER_THAN = 1.0  # a group wider than its height times this may hold several digits
+MAX_CUTS = 6  # candidate cut columns tried per wide group
+MIN_PART = 0.2  # a part cut from a group is at least this wide, as a share of the height
+# Costs, in units of log-probability, that keep cutting honest: a part wider than it is tall
+# (few single digits are: 3 % of MNIST's are 1.2 times as wide) and each extra part.
+WIDE_FROM = 1.0  # width/height above which a part pays WIDE_COST
+WIDE_COST = 3.0  # per unit of width/height above WIDE_FROM
+PART_COST = 1.0
+CROSS_COST = 0.0  # per stroke beyond the first that a cut goes through
+
+
+@dataclass(frozen=True)
+class Part:
+    """One digit's ink: a float map (0..1) and its box (x0, y0, x1, y1) in the drawing."""
+
+    ink: np.ndarray
+    box: tuple[int, int, int, int]
+
+
+def label_pieces(mask: np.ndarray) -> tuple[np.ndarray, int]:
+    """8-connected components of a binary mask: a label image (0 = background) and the count.
+
+    Runs of ink in each row are joined with the runs they touch in the row above, through a
+    union-find; a digit drawing has a few thousand runs at most.
+    """
+    height, width = mask.shape
+    padded = np.zeros((height, width + 2), np.int8)
+    padded[:, 1:-1] = mask
+    edges = np.diff(padded, axis=1)
+    run_rows, run_starts = np.nonzero(edges == 1)
+    run_ends = np.nonzero(edges == -1)[1]  # exclusive; row-major order matches the starts
+    parent = list(range(len(run_rows)))
+
+    def find(run: int) -> int:
+        while parent[run] != run:
+            parent[run] = parent[parent[run]]
+            run = parent[run]
+        return run
+
+    row_first = np.searchsorted(run_rows, np.arange(height + 1))
+    for row in range(1, height):
+        above = range(row_first[row - 1], row_first[row])
+        for run in range(row_first[row], row_first[row + 1]):
+            for other in above:  # 8-connected: touching diagonally counts
+                if run_starts[other] <= run_ends[run] and run_starts[run] <= run_ends[other]:
+                    parent[find(run)] = find(other)
+    roots = np.array([find(run) for run in range(len(run_rows))], dtype=np.int64)
+    _, run_labels = np.unique(roots, return_inverse=True)
+    labels = np.zeros((height, width), np.int32)
+    for row, start, end, label in zip(run_rows, run_starts, run_ends, run_labels + 1, strict=True):
+        labels[row, start:end] = label
+    return labels, int(run_labels.max(initial=-1)) + 1
+
+
+def _columns(mask: np.ndarray) -> tuple[int, int]:
+    cols = np.flatnonzero(mask.any(axis=0))
+    return int(cols[0]), int(cols[-1]) + 1
+
+
+def _height(mask: np.ndarray) -> int:
+    rows = np.flatnonzero(mask.any(axis=1))
+    return int(rows[-1] + 1 - rows[0]) if rows.size else 0
+
+
+def group_pieces(labels: np.ndarray, count: int) -> list[np.ndarray]:
+    """Masks of the digit candidates, left to right: specks dropped, stacked pieces merged."""
+    areas = np.bincount(labels.ravel(), minlength=count + 1)[1:]
+    keep = [label + 1 for label in range(count) if areas[label] >= SPECK * areas.max()]
+    groups = [labels == label for label in keep]
+    merged = True
+    while merged and len(groups) > 1:
+        merged = False
+        for first, second in itertools.combinations(range(len(groups)), 2):
+            (a0, a1), (b0, b1) = _columns(groups[first]), _columns(groups[second])
+            shared = min(a1, b1) - max(a0, b0)
+            if shared >= MERGE_OVERLAP * min(a1 - a0, b1 - b0):
+                groups[first] = groups[first] | groups.pop(second)
+                merged = True
+                break
+    groups.sort(key=lambda group: _columns(group)[0])
+    tallest = max((_height(group) for group in groups), default=0)
+    for stray in [group for group in groups if _height(group) < STRAY_HEIGHT * tallest]:
+        index = next(i for i, group in enumerate(groups) if group is stray)
+        del groups[index]
+        left, right = _columns(stray)
+        gaps = [(max(_columns(g)[0] - right, left - _columns(g)[1]), i) for i, g in enumerate(groups)]
+        if gaps and min(gaps)[0] <= NEAR * tallest:
+            nearest = min(gaps)[1]
+            groups[nearest] = groups[nearest] | stray
+    return groups
+
+
+def cut_candidates(mask: np.ndarray) -> list[int]:
+    """Columns of a wide group where a cut crosses least ink, at most MAX_CUTS of them."""
+    x0, x1 = _columns(mask)
+    margin = max(1, int(MIN_PART * _height(mask)))
+    profile = mask[:, x0:x1].sum(axis=0).astype(np.float64)
+    profile = np.convolve(profile, np.ones(3) / 3, mode="same")  # ignore one-column dips
+    inner = range(margin, len(profile) - margin)
+    minima = [x for x in inner if profile[x] <= profile[x - 1] and profile[x] <= profile[x + 1]]
+    chosen: list[int] = []
+    for x in sorted(minima, key=lambda x: profile[x]):
+        if all(abs(x - other) >= margin for other in chosen):
+            chosen.append(x)
+        if len(chosen) == MAX_CUTS:
+            break
+    return sorted(x0 + x for x in chosen)
+
+
+def choose_cuts(
+    mask: np.ndarray, cuts: list[int], surety: Callable[[list[tuple[int, int]]], list[float]]
+) -> list[tuple[int, int]]:
+    """The column spans that split a group into the digits the model reads most surely.
+
+    Every span between two candidate cuts (or the group's edges) is read once; then the
+    split whose spans' probabilities multiply highest wins. Reading the group whole is one
+    candidate, so a wide 0 or a long-tailed 7 stays whole unless its halves read better.
+    """
+    x0, x1 = _columns(mask)
+    min_width = MIN_PART * _height(mask)
+    edges = [x0, *cuts, x1]
+    spans = [(a, b) for a, b in itertools.combinations(edges, 2) if b - a >= min_width]
+    crossed = {x: max(0, int((np.diff(mask[:, x].astype(np.int8)) == 1).sum()) - 1) for x in cuts}
+    score = {
+        (a, b): np.log(max(sure, 1e-9))
+        - WIDE_COST * max(0.0, (b - a) / max(_height(mask[:, a:b]), 1) - WIDE_FROM)
+        - PART_COST
+        - CROSS_COST * crossed.get(b, 0)
+        for (a, b), sure in zip(spans, surety(spans), strict=True)
+    }
+    best: dict[int, tuple[float, list[tuple[int, int]]]] = {x0: (0.0, [])}
+    for end in edges[1:]:
+        options = [
+            (best[start][0] + score[(start, end)], [*best[start][1], (start, end)])
+            for start in edges
+            if start in best and (start, end) in score
+        ]
+        if options:
+            best[end] = max(options, key=lambda option: option[0])
+    return best[x1][1] if x1 in best else [(x0, x1)]
+
+
+def segment(ink: np.ndarray, surety: Callable[[list[Part]], list[float]] | None = None) -> list[Part]:
+    """The digits in an ink map (2-D, 0 = paper), left to right.
+
+    Args:
+        ink: how much each pixel is ink, 0..1 or 0..255, cropped or not.
+        surety: reads parts and says how sure the model is of each (its top probability);
+            without it, groups are never cut.
+    """
+    ink = np.asarray(ink, dtype=np.float32)
+    ink = ink / 255.0 if ink.max() > 1 else ink
+    factor = max(1, int(np.ceil(max(ink.shape) / SEGMENT_SIZE)))
+    small = Image.fromarray(ink, mode="F").reduce(factor) if factor > 1 else Image.fromarray(ink, mode="F")
+    labels, count = label_pieces(np.asarray(small) > 0)
+    parts: list[Part] = []
+    for group in group_pieces(labels, count):
+        x0, x1 = _columns(group)
+        spans = [(x0, x1)]
+        if surety is not None and x1 - x0 > SPLIT_WIDER_THAN * _height(group):
+            cuts = cut_candidates(group)
+            if cuts:
+
+                def read_spans(candidates, group=group):
+                    return surety([_part(ink, group, factor, span) for span in candidates])
+
+                spans = choose_cuts(group, cuts, read_spans)
+        parts.extend(_part(ink, group, factor, span) for span in spans)
+    return [part for part in parts if part.ink.any()]
+
+
+def _part(ink: np.ndarray, group: np.ndarray, factor: int, span: tuple[int, int]) -> Part:
+    """The full-resolution ink of ``group`` between columns ``span`` (reduced units)."""
+    window = np.zeros_like(group)
+    window[:, span[0] : span[1]] = group[:, span[0] : span[1]]
+    rows = np.flatnonzero(window.any(axis=1))
+    if rows.size == 0:
+        return Part(np.zeros((1, 1), np.float32), (0, 0, 0, 0))
+    top, bottom = int(rows[0]) * factor, (int(rows[-1]) + 1) * factor
+    left, right = span[0] * factor, span[1] * factor
+    cell = window[rows[0] : rows[-1] + 1, span[0] : span[1]]
+    keep = np.repeat(np.repeat(cell, factor, axis=0), factor, axis=1)
+    crop = ink[top:bottom, left:right]
+    crop = crop * keep[: crop.shape[0], : crop.shape[1]]
+    tight = bounding_box(crop > 0)  # the reduced grid is coarser than the ink
+    if tight is None:
+        return Part(np.zeros((1, 1), np.float32), (0, 0, 0, 0))
+    rows, cols = tight
+    return Part(crop[tight], (left + cols.start, top + rows.start, left + cols.stop, top + rows.stop))

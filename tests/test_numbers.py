@@ -1,0 +1,131 @@
+"""Numbers: segmentation, reading several digits, the /read_number endpoint, and /predict."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from conftest import PROJECT_DIR
+from gradio_client import handle_file
+from PIL import Image
+
+from digits.evaluation import compose_number
+from digits.preprocess import preprocess
+from digits.segment import label_pieces, segment
+
+EXAMPLES = sorted((PROJECT_DIR / "examples").glob("*.png"))
+
+
+@pytest.fixture(scope="module")
+def reader(shipped_model):
+    from digits.reader import DigitReader
+    from digits.settings import Settings
+
+    reader = DigitReader(Settings.from_env({"DIGITS_MODEL_PATH": str(shipped_model)}))
+    reader.load()
+    return reader
+
+
+def test_label_pieces_joins_diagonal_neighbours_and_keeps_gaps():
+    mask = np.zeros((6, 8), bool)
+    mask[0, 0] = mask[1, 1] = mask[2, 2] = True  # a diagonal line: one piece
+    mask[0:3, 5:7] = True  # a block two columns away: another
+    labels, count = label_pieces(mask)
+    assert count == 2
+    assert labels[0, 0] == labels[2, 2] != labels[0, 5]
+    assert (labels > 0).sum() == mask.sum()
+
+
+def test_segment_keeps_a_two_stroke_digit_whole_and_drops_a_speck():
+    ink = np.zeros((200, 300), np.float32)
+    ink[20:100, 40:50] = 1  # a 5's body, in one stroke...
+    ink[95:105, 40:120] = 1
+    ink[100:180, 110:120] = 1
+    ink[170:180, 40:120] = 1
+    ink[5:12, 55:130] = 1  # ...and its flag, a second stroke that does not touch it
+    ink[100:103, 250:253] = 1  # a stray dot far to the right
+    parts = segment(ink)
+    assert len(parts) == 1
+    assert parts[0].box == (40, 5, 130, 180)
+
+
+def test_segment_finds_digits_left_to_right(mnist):
+    rng = np.random.default_rng(0)
+    image = compose_number([mnist.x_test[i] for i in range(4)], rng, "apart")
+    ink = 255 - np.asarray(image.convert("L"))
+    parts = segment(ink)
+    assert len(parts) == 4
+    lefts = [part.box[0] for part in parts]
+    assert lefts == sorted(lefts)
+    for part in parts:  # each box holds its part's ink, and nothing outside its box is kept
+        x0, y0, x1, y1 = part.box
+        assert part.ink.shape == (y1 - y0, x1 - x0) and part.ink.any()
+
+
+@pytest.mark.parametrize("spacing, at_least", [("apart", 0.9), ("touching", 0.75)])
+def test_numbers_of_held_out_digits_are_read(reader, mnist, spacing, at_least):
+    """Sequence accuracy on 3-digit numbers of MNIST test digits (bench/numbers.py measures
+    more: 97 % apart, 86 % touching at this length, in its last run)."""
+    rng = np.random.default_rng(11)
+    right = 0
+    for _ in range(40):
+        picks = rng.integers(0, len(mnist.x_test), 3)
+        reading = reader.read(compose_number([mnist.x_test[i] for i in picks], rng, spacing))
+        right += reading.text == "".join(str(mnist.y_test[i]) for i in picks)
+    assert right / 40 >= at_least
+
+
+def test_a_single_digit_reads_as_it_did_before_numbers(reader):
+    from digits.reader import verdict
+
+    for example in EXAMPLES:
+        seen = preprocess(example)
+        before = verdict(reader._predictor.probabilities(seen[np.newaxis])[0], seen)
+        now = reader.read(example)
+        assert not now.parts
+        assert (now.status, now.message) == (before.status, before.message)
+        np.testing.assert_allclose(now.probabilities, before.probabilities, atol=1e-6)
+
+
+def test_a_number_reading_has_each_digit_with_its_box(reader, mnist):
+    rng = np.random.default_rng(5)
+    image = compose_number([mnist.x_test[i] for i in (0, 1, 2)], rng, "apart")
+    reading = reader.read(image)
+    assert reading.status == "number"
+    assert reading.text == "".join(str(d) for d in mnist.y_test[:3])
+    ink = np.asarray(image.convert("L")) < 128
+    for part in reading.parts:
+        x0, y0, x1, y1 = part.box
+        assert ink[y0:y1, x0:x1].any()
+        assert 0 < part.confidence <= 1
+    covered = np.zeros_like(ink)
+    for x0, y0, x1, y1 in (part.box for part in reading.parts):
+        covered[y0:y1, x0:x1] = True
+    assert not (ink & ~covered).any(), "some ink is in no digit's box"
+
+
+def test_read_number_endpoint(client, mnist, tmp_path):
+    rng = np.random.default_rng(2)
+    path = tmp_path / "number.png"
+    compose_number([mnist.x_test[i] for i in (3, 4)], rng, "apart").save(path)
+    sketch = {"background": None, "layers": [], "composite": handle_file(str(path))}
+    result = client.predict(sketch, api_name="/read_number")
+    expected = "".join(str(d) for d in mnist.y_test[3:5])
+    assert result["number"] == expected and result["status"] == "number"
+    assert [d["digit"] for d in result["digits"]] == [int(c) for c in expected]
+    assert all(len(d["box"]) == 4 and d["box"][0] < d["box"][2] for d in result["digits"])
+    # /predict, which the page uses, says the number too
+    assert client.predict(sketch, api_name="/predict")["label"] == expected
+
+
+def test_read_number_with_one_digit_and_with_nothing(client, tmp_path):
+    one = client.predict(
+        {"background": None, "layers": [], "composite": handle_file(str(EXAMPLES[14]))}, api_name="/read_number"
+    )
+    assert one["number"] == EXAMPLES[14].name[0] and one["status"] == "digit" and len(one["digits"]) == 1
+    blank = tmp_path / "blank.png"
+    Image.new("RGB", (800, 800), "white").save(blank)
+    empty = client.predict(
+        {"background": None, "layers": [], "composite": handle_file(str(blank))}, api_name="/read_number"
+    )
+    assert empty == {"number": "", "status": "empty", "message": empty["message"], "digits": []}
+    assert "Draw" in empty["message"]
