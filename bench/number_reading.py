@@ -1,6 +1,8 @@
 """Numbers: sequence accuracy for 2-6 digits, the cost of segmenting, and the "why" view.
 
-    python bench/numbers.py --data-dir ../shared/data/mnist [--count 200]
+    python bench/number_reading.py --data-dir ../shared/data/mnist [--count 200]
+
+(Not "numbers.py": that name would hide the standard library's numbers module.)
 
 Numbers are composed of held-out MNIST test digits (the first 5,000; the segmentation's
 costs were tuned on compositions of the other 5,000), written side by side at uneven sizes
