@@ -80,6 +80,17 @@ def shipped_model() -> Path:
 
 
 @pytest.fixture(scope="session")
+def reader(shipped_model):
+    """The app's DigitReader on the shipped model, loaded once."""
+    from digits.reader import DigitReader
+    from digits.settings import Settings
+
+    reader = DigitReader(Settings.from_env({"DIGITS_MODEL_PATH": str(shipped_model)}))
+    reader.load()
+    return reader
+
+
+@pytest.fixture(scope="session")
 def corrections_dir(tmp_path_factory) -> Path:
     """Where the served app saves "that's wrong" drawings (set before app is imported)."""
     folder = tmp_path_factory.mktemp("corrections")

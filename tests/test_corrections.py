@@ -16,16 +16,6 @@ from digits.corrections import METADATA, CorrectionLog, load_corrections, parse_
 EXAMPLES = sorted((PROJECT_DIR / "examples").glob("*.png"))
 
 
-@pytest.fixture(scope="module")
-def reader(shipped_model):
-    from digits.reader import DigitReader
-    from digits.settings import Settings
-
-    reader = DigitReader(Settings.from_env({"DIGITS_MODEL_PATH": str(shipped_model)}))
-    reader.load()
-    return reader
-
-
 def saved(folder) -> list[dict]:
     return [json.loads(line) for line in (folder / METADATA).read_text().splitlines()]
 

@@ -12,16 +12,6 @@ from digits.preprocess import preprocess
 EXAMPLES = sorted((PROJECT_DIR / "examples").glob("*.png"))
 
 
-@pytest.fixture(scope="module")
-def reader(shipped_model):
-    from digits.reader import DigitReader
-    from digits.settings import Settings
-
-    reader = DigitReader(Settings.from_env({"DIGITS_MODEL_PATH": str(shipped_model)}))
-    reader.load()
-    return reader
-
-
 @pytest.mark.parametrize("example", EXAMPLES[::4], ids=lambda path: path.stem)
 def test_the_map_points_at_ink_the_reading_rests_on(reader, example):
     seen = preprocess(example)

@@ -15,16 +15,6 @@ from digits.segment import label_pieces, segment
 EXAMPLES = sorted((PROJECT_DIR / "examples").glob("*.png"))
 
 
-@pytest.fixture(scope="module")
-def reader(shipped_model):
-    from digits.reader import DigitReader
-    from digits.settings import Settings
-
-    reader = DigitReader(Settings.from_env({"DIGITS_MODEL_PATH": str(shipped_model)}))
-    reader.load()
-    return reader
-
-
 def test_label_pieces_joins_diagonal_neighbours_and_keeps_gaps():
     mask = np.zeros((6, 8), bool)
     mask[0, 0] = mask[1, 1] = mask[2, 2] = True  # a diagonal line: one piece
