@@ -111,15 +111,15 @@ def group_pieces(labels: np.ndarray, count: int) -> list[np.ndarray]:
                 break
     groups.sort(key=lambda group: _columns(group)[0])
     tallest = max((_height(group) for group in groups), default=0)
-    for stray in [group for group in groups if _height(group) < STRAY_HEIGHT * tallest]:
-        index = next(i for i, group in enumerate(groups) if group is stray)
-        del groups[index]
+    digits = [group for group in groups if _height(group) >= STRAY_HEIGHT * tallest]
+    for stray in (group for group in groups if _height(group) < STRAY_HEIGHT * tallest):
         left, right = _columns(stray)
-        gaps = [(max(_columns(g)[0] - right, left - _columns(g)[1]), i) for i, g in enumerate(groups)]
-        if gaps and min(gaps)[0] <= NEAR * tallest:
-            nearest = min(gaps)[1]
-            groups[nearest] = groups[nearest] | stray
-    return groups
+        gap, nearest = min(
+            (max(_columns(digit)[0] - right, left - _columns(digit)[1]), index) for index, digit in enumerate(digits)
+        )
+        if gap <= NEAR * tallest:  # a detached flag or tail; strays only join digits
+            digits[nearest] = digits[nearest] | stray
+    return digits
 
 
 def cut_candidates(mask: np.ndarray) -> list[int]:

@@ -38,6 +38,18 @@ def test_segment_keeps_a_two_stroke_digit_whole_and_drops_a_speck():
     assert parts[0].box == (40, 5, 130, 180)
 
 
+def test_segment_joins_strays_to_digits_not_to_each_other():
+    """Two short marks side by side, nearer each other than the digit: the first used to be
+    joined to the second and then lost from the list (StopIteration on a real drawing)."""
+    ink = np.zeros((120, 120), np.float32)
+    ink[10:110, 10:20] = 1  # a 1
+    ink[50:56, 40:46] = 1  # a short mark within reach of it...
+    ink[50:56, 50:56] = 1  # ...and one beside that, nearer the first mark than the 1 is
+    parts = segment(ink)
+    assert len(parts) == 1
+    assert parts[0].box == (10, 10, 56, 110)
+
+
 def test_segment_finds_digits_left_to_right(mnist):
     rng = np.random.default_rng(0)
     image = compose_number([mnist.x_test[i] for i in range(4)], rng, "apart")
