@@ -38,7 +38,11 @@ MIN_PART = 0.2  # a part cut from a group is at least this wide, as a share of t
 WIDE_FROM = 1.0  # width/height above which a part pays WIDE_COST
 WIDE_COST = 3.0  # per unit of width/height above WIDE_FROM
 PART_COST = 1.0
-CROSS_COST = 0.0  # per stroke beyond the first that a cut goes through
+# A group the model reads whole this surely is cut only where a cut crosses one stroke, as
+# where two digits touch (cutting through a wide 2, 5 or 0 crosses two or three), and only
+# into parts it reads at least SURE_PART surely.
+SURE_WHOLE = 0.999
+SURE_PART = 0.99
 
 
 @dataclass(frozen=True)
@@ -146,19 +150,27 @@ def choose_cuts(
 
     Every span between two candidate cuts (or the group's edges) is read once; then the
     split whose spans' probabilities multiply highest wins. Reading the group whole is one
-    candidate, so a wide 0 or a long-tailed 7 stays whole unless its halves read better.
+    candidate, so a wide 0 or a long-tailed 7 stays whole unless its halves read better;
+    and when the model is all but certain of the whole, only cuts through a single stroke,
+    into parts it is sure of, may split it (``SURE_WHOLE``).
     """
     x0, x1 = _columns(mask)
     min_width = MIN_PART * _height(mask)
     edges = [x0, *cuts, x1]
     spans = [(a, b) for a, b in itertools.combinations(edges, 2) if b - a >= min_width]
-    crossed = {x: max(0, int((np.diff(mask[:, x].astype(np.int8)) == 1).sum()) - 1) for x in cuts}
+    sure = dict(zip(spans, surety(spans), strict=True))
+    if sure[(x0, x1)] >= SURE_WHOLE:
+        through_one = {x0, x1} | {x for x in cuts if (np.diff(mask[:, x].astype(np.int8)) == 1).sum() <= 1}
+        sure = {
+            (a, b): value
+            for (a, b), value in sure.items()
+            if (a, b) == (x0, x1) or ({a, b} <= through_one and value >= SURE_PART)
+        }
     score = {
-        (a, b): np.log(max(sure, 1e-9))
+        (a, b): np.log(max(value, 1e-9))
         - WIDE_COST * max(0.0, (b - a) / max(_height(mask[:, a:b]), 1) - WIDE_FROM)
         - PART_COST
-        - CROSS_COST * crossed.get(b, 0)
-        for (a, b), sure in zip(spans, surety(spans), strict=True)
+        for (a, b), value in sure.items()
     }
     best: dict[int, tuple[float, list[tuple[int, int]]]] = {x0: (0.0, [])}
     for end in edges[1:]:
