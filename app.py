@@ -101,7 +101,7 @@ def show_details(reading: Reading | None) -> tuple[Any, ...]:
     """The page's extras: a sentence; for one digit the bar chart and the 28x28 image the
     model saw, for a number each digit's box on the drawing."""
     if reading is not None and reading.status == "number":
-        boxes = [(part.box, f"{part.text} · {part.confidence:.0%}") for part in reading.parts]
+        boxes = [(reading.in_drawing(part.box), f"{part.text} · {part.confidence:.0%}") for part in reading.parts]
         drawing = Image.fromarray(255 - reading.drawing)
         return (
             f"**{reading.message}**", gr.update(visible=False), gr.update(visible=False),

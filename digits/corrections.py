@@ -105,8 +105,7 @@ class CorrectionLog(gr.FlaggingCallback):
             "model": self.model(),
             "saved_at": datetime.now(UTC).isoformat(timespec="seconds"),
         }
-        box = reading.box or (0, 0, *reading.drawing.shape[::-1])
-        ink = Image.fromarray(reading.drawing).crop(_pad(box, reading.drawing.shape, 8))
+        ink = Image.fromarray(reading.drawing)  # the ink read, with a margin of paper
         with self._lock, self.scheduler.lock if self.scheduler else nullcontext():
             temporary = self.folder / f".{uuid.uuid4().hex}.tmp"
             ink.save(temporary, format="PNG")
@@ -115,11 +114,6 @@ class CorrectionLog(gr.FlaggingCallback):
                 file.write(json.dumps(record) + "\n")
                 file.seek(0)
                 return sum(1 for _ in file)
-
-
-def _pad(box: tuple[int, int, int, int], shape: tuple[int, int], margin: int) -> tuple[int, int, int, int]:
-    height, width = shape
-    return max(box[0] - margin, 0), max(box[1] - margin, 0), min(box[2] + margin, width), min(box[3] + margin, height)
 
 
 @dataclass(frozen=True)

@@ -55,18 +55,13 @@ def to_drawing(
     return out
 
 
-def overlay(drawing: np.ndarray, heat: np.ndarray, box: tuple[int, int, int, int]) -> Image.Image:
-    """The drawing in grey with ``heat`` in red over it, cropped around ``box``."""
+def overlay(drawing: np.ndarray, heat: np.ndarray) -> Image.Image:
+    """The drawing in grey with ``heat`` in red over it, VIEW_SIZE pixels on its longer side."""
     ink = drawing.astype(np.float32) / 255.0
     paper = 1.0 - 0.55 * ink  # the strokes in grey, so the colour reads on top of them
     strength = np.clip(heat, 0, 1)[..., None] * (ink[..., None] > 0.1)
     red = np.array([0.86, 0.15, 0.12], np.float32)
     rgb = paper[..., None] * (1 - strength) + red * strength
     image = Image.fromarray((rgb * 255).astype(np.uint8))
-    margin = max(8, (box[3] - box[1]) // 8)
-    height, width = drawing.shape
-    image = image.crop(
-        (max(box[0] - margin, 0), max(box[1] - margin, 0), min(box[2] + margin, width), min(box[3] + margin, height))
-    )
     scale = VIEW_SIZE / max(image.size)
     return image.resize((max(1, round(image.width * scale)), max(1, round(image.height * scale))), Image.LANCZOS)

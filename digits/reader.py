@@ -27,6 +27,11 @@ UNCERTAIN_BELOW = 0.6
 # A wide shape that fills more of its box than this is a blob, not a digit.
 BLOB_FILL = 0.6
 PROMPT = "Draw a digit (0-9) to see what the model reads."
+# A reading keeps the ink around what it read, for the boxes, the "why" view and corrections:
+# the ink's box and this share of its height around it (at least MARGIN pixels), not the
+# whole canvas, which would cost each session 640 KB.
+MARGIN = 8
+MARGIN_SHARE = 1 / 8
 
 
 Box = tuple[int, int, int, int]  # x0, y0, x1, y1 in the drawing's pixels
@@ -42,7 +47,8 @@ class Reading:
     seen: np.ndarray | None = None  # the 28x28 image the model read, for one digit
     box: Box | None = None  # where the digit (or the number) is in the drawing
     parts: tuple[Reading, ...] = ()  # a number's digits, left to right
-    drawing: np.ndarray | None = None  # the whole drawing's ink map (uint8, 255 = ink)
+    drawing: np.ndarray | None = None  # the ink map around ``box`` (uint8, 255 = ink)...
+    origin: tuple[int, int] = (0, 0)  # ...whose top left corner is here in the drawing
 
     @property
     def digit(self) -> int | None:
@@ -51,6 +57,11 @@ class Reading:
     @property
     def confidence(self) -> float | None:
         return None if self.probabilities is None else float(self.probabilities.max())
+
+    def in_drawing(self, box: Box) -> Box:
+        """``box``, from the whole drawing's pixels to those of ``drawing``."""
+        x, y = self.origin
+        return box[0] - x, box[1] - y, box[2] - x, box[3] - y
 
     @property
     def text(self) -> str:
@@ -133,17 +144,22 @@ class DigitReader:
             return Reading("empty", PROMPT)
         except ValueError as error:
             return Reading("error", f"Could not read that image: {error}")
-        drawing = np.asarray(ink)
+        margin = max(MARGIN, round(MARGIN_SHARE * (box[3] - box[1])))
+        around = (
+            max(box[0] - margin, 0), max(box[1] - margin, 0),
+            min(box[2] + margin, ink.width), min(box[3] + margin, ink.height),
+        )  # fmt: skip
+        where = {"box": box, "drawing": np.asarray(ink.crop(around)), "origin": around[:2]}
         parts = segment(crop, self._surety)
         if len(parts) <= 1:
             seen = preprocess_ink(crop)
-            return verdict(self._predictor.probabilities(seen[np.newaxis])[0], seen, box=box, drawing=drawing)
+            return verdict(self._predictor.probabilities(seen[np.newaxis])[0], seen, **where)
         seen = np.stack([preprocess_ink(part.ink) for part in parts])
         readings = [
             verdict(probabilities, image, box=_shift(part.box, box))
             for part, probabilities, image in zip(parts, self._predictor.probabilities(seen), seen, strict=True)
         ]
-        return number_verdict(readings, box=box, drawing=drawing)
+        return number_verdict(readings, **where)
 
     def model_id(self) -> str:
         """The model file's name and the start of its SHA-256, to tell models apart."""
@@ -160,8 +176,8 @@ class DigitReader:
         heat = np.zeros(reading.drawing.shape, np.float32)
         for part in digits:
             local = occlusion_map(self._predictor.probabilities, part.seen, part.digit)
-            np.maximum(heat, to_drawing(local, part.seen, part.box, heat.shape), out=heat)
-        return overlay(reading.drawing, heat, reading.box)
+            np.maximum(heat, to_drawing(local, part.seen, reading.in_drawing(part.box), heat.shape), out=heat)
+        return overlay(reading.drawing, heat)
 
     def _surety(self, parts: list[Part]) -> list[float]:
         images = np.stack([preprocess_ink(part.ink) for part in parts])

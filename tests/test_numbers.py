@@ -150,3 +150,19 @@ def test_read_number_with_one_digit_and_with_nothing(client, tmp_path):
     )
     assert empty == {"number": "", "status": "empty", "message": empty["message"], "digits": []}
     assert "Draw" in empty["message"]
+
+
+def test_a_reading_keeps_the_ink_around_it_not_the_canvas(reader, mnist):
+    """For the boxes, the "why" view and corrections; a whole canvas is 640 KB a session."""
+    image = compose_number([mnist.x_test[i] for i in (0, 1)], np.random.default_rng(5), "apart")
+    reading = reader.read(image)
+    x0, y0, x1, y1 = reading.in_drawing(reading.box)
+    height, width = reading.drawing.shape
+    assert 0 < x0 and 0 < y0 and x1 < width and y1 < height, "no margin of paper"
+    assert height * width < 2 * (y1 - y0) * (x1 - x0)
+    ink = 255 - np.asarray(image.convert("L"))
+    assert reading.drawing.sum() == ink.sum(), "ink left out"
+    for part in reading.parts:  # each digit's box, moved into the kept drawing, holds its ink
+        px0, py0, px1, py1 = reading.in_drawing(part.box)
+        original = ink[part.box[1] : part.box[3], part.box[0] : part.box[2]]
+        np.testing.assert_array_equal(reading.drawing[py0:py1, px0:px1], original)
