@@ -24,7 +24,10 @@ logger = logging.getLogger("app")
 settings = Settings.from_env()
 reader = DigitReader(settings)  # finds the model on first use, not at import
 corrections = CorrectionLog(model=reader.model_id, hub_repo=settings.corrections_repo, hub_token=settings.hf_token)
-EXAMPLES = sorted(str(path) for path in (PROJECT_DIR / "examples").glob("*.png"))
+# The digits 0-9 (bold and thin), then numbers.
+EXAMPLES = [
+    str(path) for folder in ("examples", "examples/numbers") for path in sorted((PROJECT_DIR / folder).glob("*.png"))
+]
 CONCURRENCY_LIMIT = 4  # preprocessing is ~5 ms of mostly GIL-free work; the model call ~1 ms
 DIGITS = [str(digit) for digit in range(10)]
 EMPTY_CHART = pd.DataFrame({"digit": DIGITS, "probability": [0.0] * 10})
@@ -161,7 +164,10 @@ SELECT_BRUSH = """
 """
 
 with gr.Blocks(title="Digit reader") as demo:
-    gr.Markdown("# ✍️ Digit reader\nDraw a digit from 0 to 9, and a small CNN trained on MNIST reads it as you draw.")
+    gr.Markdown(
+        "# ✍️ Digit reader\nDraw a digit from 0 to 9, or a number with its digits side by side, and a small CNN "
+        "trained on MNIST reads it as you draw."
+    )
     reading_state = gr.State()
     with gr.Row(equal_height=False):
         with gr.Column(scale=3, min_width=300):

@@ -18,7 +18,7 @@ from pathlib import Path
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 SENT = [
     "app.py", "widgets.py", "digits/*.py", "models/mnist_cnn.h5", "models/mnist_cnn.json",
-    "examples/*.png", "examples/embed.html", "docs/screenshot.png", "README.md", "requirements.txt", "LICENSE",
+    "examples/*.png", "examples/numbers/*.png", "examples/embed.html", "docs/screenshot.png", "README.md", "requirements.txt", "LICENSE",
     ".gitattributes",
 ]  # fmt: skip
 

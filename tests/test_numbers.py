@@ -158,7 +158,7 @@ def test_a_reading_keeps_the_ink_around_it_not_the_canvas(reader, mnist):
     reading = reader.read(image)
     x0, y0, x1, y1 = reading.in_drawing(reading.box)
     height, width = reading.drawing.shape
-    assert 0 < x0 and 0 < y0 and x1 < width and y1 < height, "no margin of paper"
+    assert x0 > 0 and y0 > 0 and x1 < width and y1 < height, "no margin of paper"
     assert height * width < 2 * (y1 - y0) * (x1 - x0)
     ink = 255 - np.asarray(image.convert("L"))
     assert reading.drawing.sum() == ink.sum(), "ink left out"

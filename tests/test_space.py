@@ -62,7 +62,7 @@ def test_deploy_sends_what_the_space_runs_and_nothing_else():
 
     sent = set(files_to_send())
     assert {"app.py", "widgets.py", "requirements.txt", "README.md", "models/mnist_cnn.h5"} <= sent
-    assert {"digits/preprocess.py", "examples/3_thin.png"} <= sent
+    assert {"digits/preprocess.py", "examples/3_thin.png", "examples/numbers/2025.png"} <= sent
     assert not [name for name in sent if name.startswith(("tests/", "bench/", ".ci/", ".venv/"))]
     for image in re.findall(r"!\[[^\]]*\]\(([^)]+)\)", README):  # the README's pictures go with it
         assert image in sent, image
