@@ -66,7 +66,7 @@ def test_segment_finds_digits_left_to_right(mnist):
 @pytest.mark.parametrize("spacing, length, at_least", [("apart", 3, 0.9), ("touching", 2, 0.75)])
 def test_numbers_of_held_out_digits_are_read(reader, mnist, spacing, length, at_least):
     """Sequence accuracy on numbers of MNIST test digits (bench/number_reading.py measures
-    more; its last run: 97 % for 3 digits apart, 87 % for 2 touching)."""
+    more; its last run: 97.5 % for 3 digits apart, 87 % for 2 touching)."""
     rng = np.random.default_rng(11)
     right = 0
     for _ in range(40):
