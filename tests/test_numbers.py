@@ -10,7 +10,7 @@ from PIL import Image
 
 from digits.evaluation import compose_number
 from digits.preprocess import preprocess
-from digits.segment import label_pieces, segment
+from digits.segment import cut_path, label_pieces, segment, strokes_crossed
 
 EXAMPLES = sorted((PROJECT_DIR / "examples").glob("*.png"))
 
@@ -38,6 +38,16 @@ def test_segment_keeps_a_two_stroke_digit_whole_and_drops_a_speck():
     assert parts[0].box == (40, 5, 130, 180)
 
 
+def test_segment_keeps_a_slanted_one_drawn_with_a_break_whole():
+    ink = np.zeros((200, 200), np.float32)
+    for row in range(20, 180):
+        if not 98 <= row < 104:  # the pen lifted halfway down
+            ink[row, 120 - row // 2 : 128 - row // 2] = 1
+    parts = segment(ink)
+    assert len(parts) == 1
+    assert parts[0].box == (31, 20, 118, 180)
+
+
 def test_segment_joins_strays_to_digits_not_to_each_other():
     """Two short marks side by side, nearer each other than the digit: the first used to be
     joined to the second and then lost from the list (StopIteration on a real drawing)."""
@@ -48,6 +58,18 @@ def test_segment_joins_strays_to_digits_not_to_each_other():
     parts = segment(ink)
     assert len(parts) == 1
     assert parts[0].box == (10, 10, 56, 110)
+
+
+def test_a_cut_bends_through_the_gap_between_slanted_digits():
+    rows = np.arange(60)[:, None]
+    gap = 20 + rows // 3  # the gap between two leaning digits moves right as it goes down
+    columns = np.arange(60)[None, :]
+    mask = (columns <= gap - 2) | (columns >= gap + 2)
+    straight = np.full(60, 30)
+    assert strokes_crossed(mask, straight) == 2
+    path = cut_path(mask, 30, 20)
+    assert strokes_crossed(mask, path) == 0
+    assert (np.abs(np.diff(path)) <= 1).all()
 
 
 def test_segment_finds_digits_left_to_right(mnist):
