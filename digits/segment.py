@@ -5,10 +5,9 @@
 2. Merge pieces that share most of their columns (the two strokes of a 4, a 5's flag, a 7's
    bar) or sit one above the other (a 1 drawn with a break). Digits in a number sit side
    by side, so strokes stacked over one another belong together.
-3. A group wider than a digit may be digits that touch or overlap. It is cut along paths
-   from top to bottom that bend around the ink, starting from the columns with least ink,
-   and the model decides: the cuts whose pieces it reads most surely win, and reading the
-   group whole is one of the choices (see ``choose_cuts``).
+3. A group wider than a digit may be digits that touch or overlap. It gets cut at the
+   columns with least ink, and the model decides: the cuts whose pieces it reads most
+   surely win, and reading the group whole is one of the choices (see ``choose_cuts``).
 
 Only geometry lives here; ``digits.reader`` brings the model.
 """
@@ -47,12 +46,6 @@ PART_COST = 1.0
 # into parts it reads at least SURE_PART surely.
 SURE_WHOLE = 0.999
 SURE_PART = 0.99
-# A cut is a path from top to bottom that bends around ink: it may stray REACH (a share of
-# the group's height) from its column, each pixel of ink it crosses costs INK_COST and each
-# column it strays BEND_COST, so it crosses a stroke only to save a long way round.
-REACH = 0.35
-INK_COST = 1.0
-BEND_COST = 0.02
 
 
 @dataclass(frozen=True)
@@ -161,84 +154,45 @@ def cut_candidates(mask: np.ndarray) -> list[int]:
     return sorted(x0 + x for x in chosen)
 
 
-def cut_path(mask: np.ndarray, column: int, reach: int) -> np.ndarray:
-    """The column, row by row, of the top-to-bottom path near ``column`` through least ink.
-
-    Where digits touch or overlap, a straight cut slices off the edge of one into the other;
-    the path bends around them and crosses only the stroke that joins them. It moves at most
-    one column a row and stays within ``reach`` of ``column`` (shortest path, by rows).
-    """
-    height, width = mask.shape
-    low, high = max(column - reach, 0), min(column + reach + 1, width)
-    columns = np.arange(low, high)
-    cost = mask[:, low:high] * INK_COST + BEND_COST * np.abs(columns - column)
-    total = cost[0].astype(np.float64)
-    came_from = np.zeros((height, high - low), np.int8)  # -1, 0 or +1: the column above
-    for row in range(1, height):
-        above = np.stack([np.r_[np.inf, total[:-1]], total, np.r_[total[1:], np.inf]])
-        step = above.argmin(axis=0)
-        total = above[step, np.arange(high - low)] + cost[row]
-        came_from[row] = step - 1
-    path = np.empty(height, np.int64)
-    x = int(total.argmin())
-    for row in range(height - 1, -1, -1):
-        path[row] = low + x
-        x += int(came_from[row, x])
-    return path
-
-
-def strokes_crossed(mask: np.ndarray, path: np.ndarray) -> int:
-    """How many strokes a path (one column per row) goes through."""
-    on_ink = mask[np.arange(len(path)), path]
-    return int(on_ink[0]) + int((on_ink[1:] & ~on_ink[:-1]).sum())
-
-
 def choose_cuts(
-    mask: np.ndarray, paths: list[np.ndarray], surety: Callable[[list[np.ndarray]], list[float]]
-) -> list[np.ndarray]:
-    """The parts (masks) that split a group into the digits the model reads most surely.
+    mask: np.ndarray, cuts: list[int], surety: Callable[[list[tuple[int, int]]], list[float]]
+) -> list[tuple[int, int]]:
+    """The column spans that split a group into the digits the model reads most surely.
 
-    The part between every two cut paths (or the group's edges) is read once; then the split
-    whose parts' probabilities multiply highest wins. Reading the group whole is one
+    Every span between two candidate cuts (or the group's edges) is read once; then the
+    split whose spans' probabilities multiply highest wins. Reading the group whole is one
     candidate, so a wide 0 or a long-tailed 7 stays whole unless its halves read better;
     and when the model is all but certain of the whole, only cuts through a single stroke,
     into parts it is sure of, may split it (``SURE_WHOLE``).
     """
     x0, x1 = _columns(mask)
-    height = _height(mask)
-    rows = mask.shape[0]
-    edges = [np.full(rows, x0), *paths, np.full(rows, x1)]
-    last = len(edges) - 1
-    columns = np.arange(mask.shape[1])
-    parts: dict[tuple[int, int], np.ndarray] = {}
-    for a, b in itertools.combinations(range(len(edges)), 2):
-        part = mask & (columns >= edges[a][:, None]) & (columns < edges[b][:, None])
-        if part.any() and np.subtract(*_columns(part)[::-1]) >= MIN_PART * height:
-            parts[(a, b)] = part
-    sure = dict(zip(parts, surety(list(parts.values())), strict=True))
-    if sure.get((0, last), 0.0) >= SURE_WHOLE:
-        through_one = {0, last} | {i for i, path in enumerate(paths, 1) if strokes_crossed(mask, path) <= 1}
+    min_width = MIN_PART * _height(mask)
+    edges = [x0, *cuts, x1]
+    spans = [(a, b) for a, b in itertools.combinations(edges, 2) if b - a >= min_width]
+    sure = dict(zip(spans, surety(spans), strict=True))
+    if sure[(x0, x1)] >= SURE_WHOLE:
+        through_one = {x0, x1} | {x for x in cuts if (np.diff(mask[:, x].astype(np.int8)) == 1).sum() <= 1}
         sure = {
-            span: value
-            for span, value in sure.items()
-            if span == (0, last) or (set(span) <= through_one and value >= SURE_PART)
+            (a, b): value
+            for (a, b), value in sure.items()
+            if (a, b) == (x0, x1) or ({a, b} <= through_one and value >= SURE_PART)
         }
     score = {
-        span: np.log(max(value, 1e-9))
-        - WIDE_COST * max(0.0, np.subtract(*_columns(parts[span])[::-1]) / max(_height(parts[span]), 1) - WIDE_FROM)
+        (a, b): np.log(max(value, 1e-9))
+        - WIDE_COST * max(0.0, (b - a) / max(_height(mask[:, a:b]), 1) - WIDE_FROM)
         - PART_COST
-        for span, value in sure.items()
+        for (a, b), value in sure.items()
     }
-    best: dict[int, tuple[float, list[tuple[int, int]]]] = {0: (0.0, [])}
-    for end in range(1, len(edges)):
+    best: dict[int, tuple[float, list[tuple[int, int]]]] = {x0: (0.0, [])}
+    for end in edges[1:]:
         options = [
             (best[start][0] + score[(start, end)], [*best[start][1], (start, end)])
-            for start in range(end)
+            for start in edges
             if start in best and (start, end) in score
         ]
         if options:
             best[end] = max(options, key=lambda option: option[0])
-    return [parts[span] for span in best[last][1]] if last in best else [mask]
+    return best[x1][1] if x1 in best else [(x0, x1)]
 
 
 def segment(ink: np.ndarray, surety: Callable[[list[Part]], list[float]] | None = None) -> list[Part]:
@@ -257,30 +211,31 @@ def segment(ink: np.ndarray, surety: Callable[[list[Part]], list[float]] | None 
     parts: list[Part] = []
     for group in group_pieces(labels, count):
         x0, x1 = _columns(group)
-        pieces = [group]
+        spans = [(x0, x1)]
         if surety is not None and x1 - x0 > SPLIT_WIDER_THAN * _height(group):
-            reach = max(1, round(REACH * _height(group)))
-            paths = [cut_path(group, column, reach) for column in cut_candidates(group)]
-            paths = list(np.maximum.accumulate(paths)) if paths else []  # left to right, never crossing
-            if paths:
+            cuts = cut_candidates(group)
+            if cuts:
 
-                def read(candidates):
-                    return surety([_part(ink, candidate, factor) for candidate in candidates])
+                def read_spans(candidates, group=group):
+                    return surety([_part(ink, group, factor, span) for span in candidates])
 
-                pieces = choose_cuts(group, paths, read)
-        parts.extend(_part(ink, piece, factor) for piece in pieces)
+                spans = choose_cuts(group, cuts, read_spans)
+        parts.extend(_part(ink, group, factor, span) for span in spans)
     return [part for part in parts if part.ink.any()]
 
 
-def _part(ink: np.ndarray, piece: np.ndarray, factor: int) -> Part:
-    """The full-resolution ink under ``piece``, a mask at the reduced resolution."""
-    box = bounding_box(piece)
-    if box is None:
+def _part(ink: np.ndarray, group: np.ndarray, factor: int, span: tuple[int, int]) -> Part:
+    """The full-resolution ink of ``group`` between columns ``span`` (reduced units)."""
+    window = np.zeros_like(group)
+    window[:, span[0] : span[1]] = group[:, span[0] : span[1]]
+    rows = np.flatnonzero(window.any(axis=1))
+    if rows.size == 0:
         return Part(np.zeros((1, 1), np.float32), (0, 0, 0, 0))
-    rows, cols = box
-    top, left = rows.start * factor, cols.start * factor
-    keep = np.repeat(np.repeat(piece[box], factor, axis=0), factor, axis=1)
-    crop = ink[top : rows.stop * factor, left : cols.stop * factor]
+    top, bottom = int(rows[0]) * factor, (int(rows[-1]) + 1) * factor
+    left, right = span[0] * factor, span[1] * factor
+    cell = window[rows[0] : rows[-1] + 1, span[0] : span[1]]
+    keep = np.repeat(np.repeat(cell, factor, axis=0), factor, axis=1)
+    crop = ink[top:bottom, left:right]
     crop = crop * keep[: crop.shape[0], : crop.shape[1]]
     tight = bounding_box(crop > 0)  # the reduced grid is coarser than the ink
     if tight is None:

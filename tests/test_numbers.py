@@ -10,7 +10,7 @@ from PIL import Image
 
 from digits.evaluation import compose_number
 from digits.preprocess import preprocess
-from digits.segment import cut_path, label_pieces, segment, strokes_crossed
+from digits.segment import label_pieces, segment
 
 EXAMPLES = sorted((PROJECT_DIR / "examples").glob("*.png"))
 
@@ -58,18 +58,6 @@ def test_segment_joins_strays_to_digits_not_to_each_other():
     parts = segment(ink)
     assert len(parts) == 1
     assert parts[0].box == (10, 10, 56, 110)
-
-
-def test_a_cut_bends_through_the_gap_between_slanted_digits():
-    rows = np.arange(60)[:, None]
-    gap = 20 + rows // 3  # the gap between two leaning digits moves right as it goes down
-    columns = np.arange(60)[None, :]
-    mask = (columns <= gap - 2) | (columns >= gap + 2)
-    straight = np.full(60, 30)
-    assert strokes_crossed(mask, straight) == 2
-    path = cut_path(mask, 30, 20)
-    assert strokes_crossed(mask, path) == 0
-    assert (np.abs(np.diff(path)) <= 1).all()
 
 
 def test_segment_finds_digits_left_to_right(mnist):
