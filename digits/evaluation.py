@@ -6,7 +6,7 @@ import numpy as np
 from PIL import Image
 
 from digits.inference import Predictor
-from digits.preprocess import preprocess
+from digits.preprocess import bounding_box, preprocess
 from digits.sketch import CANVAS_SIZE, render_sketch
 from digits.training import evaluate, preprocess_all
 
@@ -59,8 +59,7 @@ def compose_number(digits: list[np.ndarray], rng: np.random.Generator, spacing: 
     scale = 4  # compose at 4x MNIST's resolution, then fit the canvas
     pieces = []
     for digit in digits:
-        rows, cols = np.nonzero(digit > 0)
-        crop = digit[rows.min() : rows.max() + 1, cols.min() : cols.max() + 1].astype(np.float32) / 255
+        crop = digit[bounding_box(digit > 0)].astype(np.float32) / 255
         size = scale * rng.uniform(0.8, 1.2)
         shape = (max(1, round(crop.shape[1] * size)), max(1, round(crop.shape[0] * size)))
         pieces.append(np.asarray(Image.fromarray(crop, mode="F").resize(shape, Image.BILINEAR)))

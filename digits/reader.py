@@ -60,8 +60,7 @@ class Reading:
 
     def in_drawing(self, box: Box) -> Box:
         """``box``, from the whole drawing's pixels to those of ``drawing``."""
-        x, y = self.origin
-        return box[0] - x, box[1] - y, box[2] - x, box[3] - y
+        return _moved(box, -self.origin[0], -self.origin[1])
 
     @property
     def text(self) -> str:
@@ -119,6 +118,7 @@ class DigitReader:
         self._lock = threading.Lock()
         self._predictor: Predictor | None = None
         self.resolved: ResolvedModel | None = None
+        self._model_id: str | None = None
 
     def load(self) -> ResolvedModel:
         """Resolve and warm up the model (once; later calls return at once)."""
@@ -156,16 +156,18 @@ class DigitReader:
             return verdict(self._predictor.probabilities(seen[np.newaxis])[0], seen, **where)
         seen = np.stack([preprocess_ink(part.ink) for part in parts])
         readings = [
-            verdict(probabilities, image, box=_shift(part.box, box))
+            verdict(probabilities, image, box=_moved(part.box, box[0], box[1]))  # crop -> drawing
             for part, probabilities, image in zip(parts, self._predictor.probabilities(seen), seen, strict=True)
         ]
         return number_verdict(readings, **where)
 
     def model_id(self) -> str:
         """The model file's name and the start of its SHA-256, to tell models apart."""
-        resolved = self.load()
-        digest = hashlib.sha256(resolved.path.read_bytes()).hexdigest()[:12]
-        return f"{resolved.path.name}@{digest}"
+        if self._model_id is None:  # the model does not change once loaded
+            resolved = self.load()
+            digest = hashlib.sha256(resolved.path.read_bytes()).hexdigest()[:12]
+            self._model_id = f"{resolved.path.name}@{digest}"
+        return self._model_id
 
     def explain(self, reading: Reading) -> Image.Image | None:
         """The drawing with where each digit's evidence came from in red (see digits.explain)."""
@@ -184,6 +186,5 @@ class DigitReader:
         return list(self._predictor.probabilities(images).max(axis=1))
 
 
-def _shift(box: Box, crop: Box) -> Box:
-    """A box inside the ink's crop, in the whole drawing's pixels."""
-    return box[0] + crop[0], box[1] + crop[1], box[2] + crop[0], box[3] + crop[1]
+def _moved(box: Box, dx: int, dy: int) -> Box:
+    return box[0] + dx, box[1] + dy, box[2] + dx, box[3] + dy
