@@ -7,49 +7,41 @@ from __future__ import annotations
 
 import importlib.util
 import logging
-from pathlib import Path
 from typing import Any
 
 import gradio as gr
-import numpy as np
-import pandas as pd
-from PIL import Image
 
-from digits.corrections import CorrectionLog
-from digits.reader import PROMPT, DigitReader, Reading
+from digits.images import ImageError
+from digits.reading.reader import PROMPT, DigitReader, Reading
 from digits.settings import PROJECT_DIR, Settings
-from widgets import GuardedImage, GuardedSketchpad, Verdict
+from digits.storage.corrections import CorrectionStore
+from digits.storage.resolver import resolve_model
+from ui import CSS, JS
+from ui.components import RawImage, RawSketchpad, Verdict
+from ui.views import EMPTY_CHART, details, label_value
 
 logger = logging.getLogger("app")
 settings = Settings.from_env()
-reader = DigitReader(settings)  # finds the model on first use, not at import
-corrections = CorrectionLog(model=reader.model_id, hub_repo=settings.corrections_repo, hub_token=settings.hf_token)
+reader = DigitReader(lambda: resolve_model(settings))  # finds the model on first use, not at import
+corrections = CorrectionStore(
+    settings.corrections_dir, model_id=lambda: reader.model_id, hub_repo=settings.corrections_repo,
+    hub_token=settings.hf_token,
+)  # fmt: skip
 # The digits 0-9 (bold and thin), then numbers.
 EXAMPLES = [
     str(path) for folder in ("examples", "examples/numbers") for path in sorted((PROJECT_DIR / folder).glob("*.png"))
 ]
-CONCURRENCY_LIMIT = 4  # preprocessing is ~5 ms of mostly GIL-free work; the model call ~1 ms
-DIGITS = [str(digit) for digit in range(10)]
-EMPTY_CHART = pd.DataFrame({"digit": DIGITS, "probability": [0.0] * 10})
+# Every event that runs the model shares one limit, sized for the two cores of a free Space:
+# a reading is ~5 ms of preprocessing (partly outside the GIL) and ~1 ms of model call.
+MODEL_EVENTS = {"concurrency_id": "model", "concurrency_limit": 2}
 
 
-def label_value(reading: Reading) -> Any:
-    """The gr.Label value: the verdict, with all ten confidences when there are any."""
-    if reading.status == "number":
-        return Verdict.with_label(reading.text, {})
-    if reading.probabilities is None:
-        return reading.message
-    confidences = {digit: float(p) for digit, p in zip(DIGITS, reading.probabilities, strict=True)}
-    if reading.status == "digit":
-        return confidences
-    return Verdict.with_label("uncertain", confidences)
-
-
-def read(value: Any) -> tuple[Any, Reading]:
-    reading = reader.read(value)
-    if reading.status == "error":
-        raise gr.Error(reading.message)
-    return label_value(reading), reading
+def read(value: Any) -> Reading:
+    """The reader's answer; a file it cannot read becomes a message for the person who sent it."""
+    try:
+        return reader.read(value)
+    except ImageError as error:
+        raise gr.Error(str(error)) from error
 
 
 def predict(sketch: dict | None) -> tuple[Any, Reading]:
@@ -61,7 +53,8 @@ def predict(sketch: dict | None) -> tuple[Any, Reading]:
         The digit with confidences for all ten, "uncertain" with them, the number read
         (e.g. "42"), or a prompt to draw.
     """
-    return read(sketch)
+    reading = read(sketch)
+    return label_value(reading), reading
 
 
 def read_number(sketch: dict | None) -> dict:
@@ -74,9 +67,7 @@ def read_number(sketch: dict | None) -> dict:
         "status", "message", "digits": [{"digit", "confidence", "status",
         "box": [x0, y0, x1, y1] in canvas pixels}, ...] left to right}.
     """
-    reading = reader.read(sketch)
-    if reading.status == "error":
-        raise gr.Error(reading.message)
+    reading = read(sketch)
     digits = reading.parts or ((reading,) if reading.probabilities is not None else ())
     return {
         "number": reading.text,
@@ -89,7 +80,7 @@ def read_number(sketch: dict | None) -> dict:
     }
 
 
-def predict_image(image: str | None) -> tuple[Any, Reading]:
+def predict_image(image: str | bytes | None) -> tuple[Any, Reading]:
     """Read the digit in a photo or scan (dark ink on light paper, or the reverse).
 
     Args:
@@ -97,35 +88,12 @@ def predict_image(image: str | None) -> tuple[Any, Reading]:
     Returns:
         The digit with confidences for all ten, "uncertain" with them, or a prompt.
     """
-    return read(Path(image) if image else None)
-
-
-def show_details(reading: Reading | None) -> tuple[Any, ...]:
-    """The page's extras: a sentence; for one digit the bar chart and the 28x28 image the
-    model saw, for a number each digit's box on the drawing."""
-    if reading is not None and reading.status == "number":
-        boxes = [(reading.in_drawing(part.box), f"{part.text} · {part.confidence:.0%}") for part in reading.parts]
-        drawing = Image.fromarray(255 - reading.drawing)
-        return (
-            f"**{reading.message}**", gr.update(visible=False), gr.update(visible=False),
-            gr.update(value=(drawing, boxes), visible=True),
-        )  # fmt: skip
-    hide_boxes = gr.update(value=None, visible=False)
-    if reading is None or reading.probabilities is None:
-        message = reading.message if reading else PROMPT
-        return message, gr.update(value=EMPTY_CHART, visible=True), gr.update(value=None, visible=True), hide_boxes
-    chart = pd.DataFrame({"digit": DIGITS, "probability": reading.probabilities.round(4)})
-    seen = Image.fromarray((reading.seen * 255).astype(np.uint8)).resize((224, 224), Image.NEAREST)
-    return (
-        f"**{reading.message}**",
-        gr.update(value=chart, visible=True),
-        gr.update(value=seen, visible=True),
-        hide_boxes,
-    )
+    reading = read(image)
+    return label_value(reading), reading
 
 
 def show_why(reading: Reading | None, wanted: bool) -> Any:
-    """Where the evidence came from, when asked for (see digits.explain)."""
+    """Where the evidence came from, when asked for (see digits.reading.explain)."""
     if not wanted:
         return gr.update(value=None, visible=False)
     picture = reader.explain(reading) if reading is not None else None
@@ -135,33 +103,11 @@ def show_why(reading: Reading | None, wanted: bool) -> Any:
 def save_correction(reading: Reading | None, text: str) -> tuple[str, Any]:
     """Save the drawing with the answer typed, for `train.py --extra-data`."""
     try:
-        count = corrections.flag([reading, text])
+        count = corrections.save(reading, text)
     except ValueError as error:
         raise gr.Error(str(error)) from error
     return f"Saved as {text.strip()}, thank you ({count} saved so far).", gr.update(value="")
 
-
-# The verdict shows the digit large; all ten probabilities are in the bar chart, in digit
-# order, so the Label's own list (which the API still returns in full) is hidden on the page.
-CSS = """
-#verdict .output-class { font-size: 4rem !important; }
-#verdict .confidence-set { display: none; }
-#seen img { image-rendering: pixelated; }
-"""
-
-# Gradio's sketchpad opens with no tool selected ("select the draw tool to start"). Select the
-# brush whenever no tool is, so people can draw at once; a tool they pick themselves is kept.
-SELECT_BRUSH = """
-() => {
-  const selectBrush = () => {
-    const editor = document.querySelector("#sketchpad");
-    const brush = editor && editor.querySelector(".toolbar-wrap button");
-    if (brush && !editor.querySelector("button.highlight")) brush.click();
-  };
-  new MutationObserver(selectBrush).observe(document.body, { childList: true, subtree: true });
-  selectBrush();
-}
-"""
 
 with gr.Blocks(title="Digit reader") as demo:
     gr.Markdown(
@@ -172,29 +118,23 @@ with gr.Blocks(title="Digit reader") as demo:
     with gr.Row(equal_height=False):
         with gr.Column(scale=3, min_width=300):
             with gr.Tab("Draw"):
-                sketchpad = GuardedSketchpad(
-                    label="Draw a digit",
-                    elem_id="sketchpad",
-                    type="pil",
-                    image_mode="RGBA",
-                    canvas_size=(800, 800),
-                    height=560,
-                    brush=gr.Brush(colors=["#000000"], color_mode="fixed", default_size=18),
-                    layers=False,
-                )
+                sketchpad = RawSketchpad(
+                    label="Draw a digit", elem_id="sketchpad", type="pil", image_mode="RGBA", canvas_size=(800, 800),
+                    height=560, brush=gr.Brush(colors=["#000000"], color_mode="fixed", default_size=18), layers=False,
+                )  # fmt: skip
                 clear = gr.Button("Clear", variant="secondary")
                 examples = gr.Examples(
                     EXAMPLES, inputs=sketchpad, label="Examples: click one, then draw over it",
                     examples_per_page=len(EXAMPLES),
                 )  # fmt: skip
             with gr.Tab("Upload a photo"):
-                upload = GuardedImage(label="Photo or scan of one digit", type="filepath", image_mode=None)
+                upload = RawImage(label="Photo or scan of one digit", type="filepath", image_mode=None)
         with gr.Column(scale=2, min_width=280):
             verdict = Verdict(label="Prediction", elem_id="verdict")
             status = gr.Markdown(PROMPT)
             chart = gr.BarPlot(
                 EMPTY_CHART, x="digit", y="probability", y_lim=[0, 1], label="Probability of each digit",
-                sort=DIGITS, height=220,
+                sort=list(EMPTY_CHART["digit"]), height=220,
             )  # fmt: skip
             seen = gr.Image(label="What the model sees (28x28)", elem_id="seen", interactive=False, height=224)
             boxes = gr.AnnotatedImage(label="Digits found", elem_id="boxes", visible=False, height=260)
@@ -211,55 +151,47 @@ with gr.Blocks(title="Digit reader") as demo:
 
     def show_reading(trigger, fn, inputs, **options):
         """Run ``fn`` on ``trigger``, then fill in the details, then (if asked) why."""
-        quiet = {"show_progress": "hidden", "api_visibility": "private"}
+        private = {"show_progress": "hidden", "api_visibility": "private"}
         return (
-            trigger(fn, inputs=inputs, outputs=[verdict, reading_state], show_progress="hidden", **options)
-            .then(show_details, inputs=reading_state, outputs=[status, chart, seen, boxes], **quiet)
-            .then(show_why, inputs=[reading_state, why_wanted], outputs=why, **quiet)
-        )
+            trigger(fn, inputs=inputs, outputs=[verdict, reading_state], show_progress="hidden", **MODEL_EVENTS,
+                    **options)
+            .then(details, inputs=reading_state, outputs=[status, chart, seen, boxes], **private)
+            .then(show_why, inputs=[reading_state, why_wanted], outputs=why, **MODEL_EVENTS, **private)
+        )  # fmt: skip
 
-    show_reading(
-        sketchpad.change, predict, sketchpad, api_name="predict", trigger_mode="always_last",
-        concurrency_limit=CONCURRENCY_LIMIT,
-    )  # fmt: skip
-    show_reading(upload.change, predict_image, upload, api_name="predict_image", concurrency_limit=CONCURRENCY_LIMIT)
+    show_reading(sketchpad.change, predict, sketchpad, api_name="predict", trigger_mode="always_last")
+    show_reading(upload.change, predict_image, upload, api_name="predict_image")
     # The editor does not fire .change when its value is set by an example or by Clear.
     show_reading(examples.load_input_event.then, predict, sketchpad, api_visibility="private")
-    show_reading(
-        clear.click(lambda: None, outputs=sketchpad, api_visibility="private").then, predict, sketchpad,
-        api_visibility="private",
-    )  # fmt: skip
-    why_wanted.change(show_why, inputs=[reading_state, why_wanted], outputs=why, api_visibility="private")
+    cleared = clear.click(lambda: None, outputs=sketchpad, api_visibility="private")
+    show_reading(cleared.then, predict, sketchpad, api_visibility="private")
+    why_wanted.change(
+        show_why, inputs=[reading_state, why_wanted], outputs=why, api_visibility="private", **MODEL_EVENTS
+    )
     gr.on(
         [save.click, right_answer.submit], save_correction, inputs=[reading_state, right_answer],
-        outputs=[saved, right_answer], api_visibility="private",
+        outputs=[saved, right_answer], api_visibility="private", concurrency_limit=1,
     )  # fmt: skip
     # An API-only endpoint: the page reads numbers through /predict's event.
-    gr.on(
-        [], read_number, inputs=sketchpad, outputs=number, api_name="read_number", concurrency_limit=CONCURRENCY_LIMIT
-    )
+    gr.on([], read_number, inputs=sketchpad, outputs=number, api_name="read_number", **MODEL_EVENTS)
 
 
 def launch(**overrides: Any):
     """Serve the app as deployed; tests pass overrides such as ``prevent_thread_lock``."""
     if settings.mcp_server and importlib.util.find_spec("mcp") is None:
         raise SystemExit("DIGITS_MCP=1 needs Gradio's MCP extra: pip install 'gradio[mcp]==6.31.0'")
-    corrections.setup([], settings.corrections_dir)
     options = {
-        "css": CSS,
-        "js": SELECT_BRUSH,
-        "theme": gr.themes.Soft(),
-        "max_file_size": settings.max_file_size,
-        "mcp_server": settings.mcp_server,
-        "show_error": True,
-    }
-    return demo.queue(max_size=64).launch(**(options | overrides))
+        "css": CSS, "js": JS, "theme": gr.themes.Soft(), "max_file_size": settings.max_file_size,
+        "mcp_server": settings.mcp_server, "show_error": True,
+    }  # fmt: skip
+    # Events that only format (the details, Clear, loading an example) run without a limit.
+    return demo.queue(max_size=64, default_concurrency_limit=None).launch(**(options | overrides))
 
 
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
     resolved = reader.load()  # before serving, so the first visitor does not wait
-    logger.info("serving %s (from %s)", resolved.path, resolved.source)
+    logger.info("serving %s", resolved.path)
     launch()
 
 

@@ -1,9 +1,12 @@
-"""Train a digit CNN on MNIST and save it as .h5 with a JSON file of how it was made.
+"""Train a digit CNN and save it as .h5 with a JSON file of how it was made and what it scored.
 
-python train.py                          # the shipped model (robust recipe)
-python train.py --arch seed              # the seed's baseline, for comparison
+It learns from MNIST and from real pen handwriting (UNIPEN's training writers, drawn as people
+draw on the sketchpad); a fifth of UNIPEN's writers are held out and only measured on.
+
+python train.py                            # the shipped model (robust recipe)
+python train.py --arch baseline            # the CNN and recipe the project started from
 python train.py --epochs 1 --limit 500 --output /tmp/tiny.h5   # a quick check
-python train.py --extra-data corrections # also learn from drawings saved as misread
+python train.py --extra-data corrections   # also learn from accepted corrections
 """
 
 from __future__ import annotations
@@ -11,116 +14,117 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import logging
-import os
 import sys
 from pathlib import Path
 
-from digits.settings import MODEL_FILENAME, PROJECT_DIR
+from digits.learning.recipes import ARCHITECTURES, BASELINE_RECIPE, Recipe
+from digits.settings import BASELINE_MODEL, DIGIT_MODEL, MODELS_DIR, Settings
+
+RECIPES = {"robust": Recipe(), "baseline": BASELINE_RECIPE}
+
+
+def _defaults(field: str) -> str:
+    return ", ".join(f"{arch}: {getattr(recipe, field)}" for arch, recipe in RECIPES.items())
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    from digits.training import SEED_RECIPE, Recipe
-
-    robust = Recipe()
+    settings = Settings.from_env()
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument(
-        "--arch",
-        choices=["robust", "seed"],
-        default="robust",
-        help="robust: ours (default); seed: the seed's CNN and recipe, exactly",
-    )
+        "--arch", choices=ARCHITECTURES, default="robust",
+        help="robust: ours (default); baseline: the CNN and recipe the project started from",
+    )  # fmt: skip
     parser.add_argument(
-        "--data-dir",
-        type=Path,
-        default=os.environ.get("MNIST_DIR"),
-        help="folder with the four MNIST IDX files (.gz or raw); default: $MNIST_DIR, "
-        "else download with keras.datasets.mnist",
-    )
+        "--data-dir", type=Path, default=settings.mnist_dir,
+        help="folder with the four MNIST IDX files (.gz or raw); default: $MNIST_DIR, else download with keras",
+    )  # fmt: skip
     parser.add_argument(
-        "--output",
-        type=Path,
-        default=None,
-        help=f"where to write the .h5 (default: models/{MODEL_FILENAME}, or "
-        "models/seed_cnn.h5 for --arch seed); the .json goes beside it",
-    )
+        "--pen-dir", type=lambda text: Path(text) if text else None, default=settings.unipen_dir,
+        help="folder with UNIPEN's train.npz (pen trajectories); default: $UNIPEN_DIR; '' to train on MNIST alone",
+    )  # fmt: skip
     parser.add_argument(
-        "--epochs",
-        type=int,
-        default=None,
-        help=f"passes over the training set (robust: {robust.epochs}, seed: {SEED_RECIPE.epochs})",
-    )
-    parser.add_argument("--batch-size", type=int, default=None, help="images per step (robust: 128, seed: 32)")
-    parser.add_argument(
-        "--learning-rate",
+        "--pen-share",
         type=float,
-        default=None,
-        help="Adam's initial learning rate (robust: 3e-3 with cosine decay; seed: 1e-3)",
+        help=f"share of each epoch's examples that are pen drawings ({_defaults('pen_share')})",
     )
     parser.add_argument(
-        "--validation-fraction",
-        type=float,
-        default=None,
-        help="share of the training set held out for validation (robust: 0.1, seed: 0.2)",
+        "--pen-variants", type=int, help=f"drawings made of each training pen digit ({_defaults('pen_variants')})"
     )
-    parser.add_argument("--seed", type=int, default=robust.seed, help="random seed for weights, split and augmentation")
-    parser.add_argument("--limit", type=int, default=None, help="train on the first N training images only")
     parser.add_argument(
-        "--sketch-count",
-        type=int,
-        default=2000,
+        "--style-count", type=int,
+        help=f"drawings of each writing style (crossed 7s, flagged 1s...) ({_defaults('style_count')})",
+    )  # fmt: skip
+    parser.add_argument(
+        "--output", type=Path, default=None,
+        help=f"the .h5 to write (default: models/{DIGIT_MODEL}, or models/{BASELINE_MODEL} for --arch baseline); "
+        "its .json goes beside it",
+    )  # fmt: skip
+    parser.add_argument("--epochs", type=int, help=f"passes over the training set ({_defaults('epochs')})")
+    parser.add_argument("--batch-size", type=int, help=f"images per step ({_defaults('batch_size')})")
+    parser.add_argument(
+        "--learning-rate", type=float, help=f"Adam's initial learning rate ({_defaults('learning_rate')})"
+    )
+    parser.add_argument(
+        "--validation-fraction", type=float,
+        help=f"share of the training set held out for validation ({_defaults('validation_fraction')})",
+    )  # fmt: skip
+    parser.add_argument(
+        "--seed", type=int, help=f"random seed for weights, split and augmentation ({_defaults('seed')})"
+    )
+    parser.add_argument("--limit", type=int, help="train on the first N training images only (default: all)")
+    parser.add_argument(
+        "--sketch-count", type=int, default=2000,
         help="MNIST test digits to redraw as Sketchpad drawings for the sketch score (0: skip)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--extra-data", type=Path, metavar="FOLDER",
+        help="also train on the accepted corrections in this folder (see scripts/review_corrections.py)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--extra-repeat", type=int, help=f"times each extra drawing is shown per epoch ({_defaults('extra_repeat')})"
     )
     parser.add_argument(
-        "--extra-data",
-        type=Path,
-        default=None,
-        metavar="FOLDER",
-        help="also train on the drawings saved with the app's \"that's wrong\" button (a corrections "
-        f"folder), each shown --extra-repeat times per epoch (default {robust.extra_repeat})",
-    )
-    parser.add_argument("--extra-repeat", type=int, default=None, help="times each extra drawing is shown per epoch")
-    parser.add_argument(
-        "--push-to-hub",
-        metavar="REPO_ID",
-        default=None,
+        "--push-to-hub", metavar="REPO_ID",
         help="publish the .h5, metadata and a model card to this Hub model repo (needs HF_TOKEN)",
-    )
+    )  # fmt: skip
     return parser.parse_args(argv)
 
 
-def recipe_from_args(args: argparse.Namespace):
-    from digits.training import SEED_RECIPE, Recipe
-
-    base = SEED_RECIPE if args.arch == "seed" else Recipe()
+def recipe_from_args(args: argparse.Namespace) -> Recipe:
     overrides = {
         "epochs": args.epochs, "batch_size": args.batch_size, "learning_rate": args.learning_rate,
         "validation_fraction": args.validation_fraction, "seed": args.seed, "limit": args.limit,
-        "extra_repeat": args.extra_repeat,
+        "extra_repeat": args.extra_repeat, "pen_share": args.pen_share, "pen_variants": args.pen_variants,
+        "style_count": args.style_count,
     }  # fmt: skip
-    return dataclasses.replace(base, **{k: v for k, v in overrides.items() if v is not None})
+    recipe = dataclasses.replace(RECIPES[args.arch], **{k: v for k, v in overrides.items() if v is not None})
+    return recipe if args.pen_dir is not None else dataclasses.replace(recipe, pen_share=0.0)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
-    from digits.data import MnistError, load_mnist
-    from digits.evaluation import score
-    from digits.inference import Predictor
-    from digits.metadata import build_metadata
-    from digits.store import save_model
-    from digits.training import train
+    # TensorFlow is imported here, once the arguments are known to be good.
+    from digits.learning.evaluation import score, score_pen
+    from digits.learning.metadata import build_metadata, model_card
+    from digits.learning.mnist import MnistError, load_mnist
+    from digits.learning.pen import PenDataError, load_pen_digits, split_by_writer
+    from digits.learning.training import train
+    from digits.reading.inference import Predictor
+    from digits.storage.files import save_model
 
     recipe = recipe_from_args(args)
-    default_name = MODEL_FILENAME if args.arch == "robust" else "seed_cnn.h5"
-    output = args.output or PROJECT_DIR / "models" / default_name
+    output = args.output or MODELS_DIR / (DIGIT_MODEL if args.arch == "robust" else BASELINE_MODEL)
     try:
         mnist = load_mnist(args.data_dir)
-    except MnistError as error:
+        pen = load_pen_digits(args.pen_dir) if recipe.pen_share > 0 else None
+    except (MnistError, PenDataError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    pen_train, pen_held_out = split_by_writer(pen) if pen is not None else (None, None)
     extra = None
     if args.extra_data is not None:
-        from digits.corrections import load_corrections
+        from digits.storage.corrections import load_corrections
 
         try:
             corrections = load_corrections(args.extra_data)
@@ -129,8 +133,14 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         print(f"extra data: {len(corrections.labels)} digits from {args.extra_data} ({corrections.skipped} skipped)")
         extra = (corrections.images, corrections.labels)
-    model, summary = train(recipe, mnist, extra=extra)
-    scores = score(Predictor(model), mnist.x_test, mnist.y_test, sketch_count=args.sketch_count)
+    model, summary = train(recipe, mnist, pen_train, extra=extra, verbose=1 if sys.stdout.isatty() else 2)
+    probabilities = Predictor(model).probabilities
+    scores = score(probabilities, mnist.x_test, mnist.y_test, sketch_count=args.sketch_count)
+    if pen_held_out is not None:
+        scores |= score_pen(probabilities, pen_held_out, spread=recipe.spread)
+        print(f"held-out writers' pen digits, drawn: {100 * scores['pen_held_out']['accuracy']:.2f} %")
+        for name, style in scores["pen_held_out_styles"].items():
+            print(f"  {name}: {100 * style['accuracy']:.2f} %")
     print(f"\nMNIST test accuracy: {100 * scores['mnist_test']['accuracy']:.2f} %")
     print(f"  through the app's preprocessing: {100 * scores['mnist_test_preprocessed']['accuracy']:.2f} %")
     if "sketch" in scores:
@@ -140,13 +150,14 @@ def main(argv: list[str] | None = None) -> int:
     for digit, row in enumerate(scores["mnist_test"]["confusion_matrix"]):
         print(f"  {digit}: " + " ".join(f"{count:5d}" for count in row))
     arguments = {key: str(value) if isinstance(value, Path) else value for key, value in vars(args).items()}
-    metadata = build_metadata(model, recipe, mnist, summary, evaluation=scores, arguments=arguments)
+    metadata = build_metadata(model, recipe, mnist, pen, summary, evaluation=scores, arguments=arguments)
     save_model(model, output, metadata)
     print(f"saved {output} ({output.stat().st_size / 1e6:.1f} MB) and {output.with_suffix('.json').name}")
     if args.push_to_hub:
-        from digits.hub import push_model
+        from digits.storage.hub import push_model
 
-        print("pushed:", push_model(output, repo_id=args.push_to_hub, token=os.environ.get("HF_TOKEN")))
+        card = model_card(metadata, repo_id=args.push_to_hub)
+        print("pushed:", push_model(output, repo_id=args.push_to_hub, card=card, token=Settings.from_env().hf_token))
     return 0
 
 

@@ -9,7 +9,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-PROJECT_DIR = Path(__file__).resolve().parent.parent
+PROJECT_DIR = Path(__file__).resolve().parent.parent  # before digits can be imported
 sys.path[:0] = [str(PROJECT_DIR / "tests"), str(PROJECT_DIR)]  # tests/bad_inputs.py, not this file
 from bad_inputs import CORPUS, classify  # noqa: E402
 from http_api import start_server  # noqa: E402

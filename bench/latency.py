@@ -20,12 +20,12 @@ from pathlib import Path
 
 import httpx
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 from http_api import PROJECT_DIR, browser_drawing, predict, start_server  # noqa: E402
 
 SERVERS = {
     "floor (constant)": "bench/floor_app.py",
-    "seed-style model.predict": "bench/seed_style_app.py",
+    "model.predict per request": "bench/predict_per_request_app.py",
     "this app": "app.py",
 }
 

@@ -1,10 +1,13 @@
-"""Bounded load on loopback: N concurrent clients for a fixed time (and at most M requests).
+"""Bounded load on loopback: N concurrent clients for a fixed time (and at most M drawings).
 
-    python bench/load.py [--clients 16 --seconds 60 --max-requests 20000]
+    python bench/load.py [--clients 16 --seconds 60 --max-requests 20000] [--protocol page|api]
 
-Starts the app on 127.0.0.1, sends Sketchpad drawings through the HTTP API from N threads (the
-three files the page sends per drawing), and
-reports requests served, errors, latency percentiles and the server's peak memory (VmHWM).
+Starts the app on 127.0.0.1 and sends drawings from N threads. With ``--protocol page`` (the
+default) each client is a browser tab: it posts the editor's three images as blobs, joins the
+queue for the sketchpad's change event, then for the two events the page chains after it (the
+details and the "why" view), exactly as the page does. With ``--protocol api`` each drawing is
+one call to the public /predict endpoint with the same three files. Reports drawings served,
+errors, latency percentiles (a drawing's whole chain) and the server's peak memory (VmHWM).
 It stops by itself when the time or the request budget runs out.
 """
 
@@ -21,8 +24,8 @@ from pathlib import Path
 
 import httpx
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from http_api import PROJECT_DIR, browser_drawing, predict, start_server  # noqa: E402
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+from http_api import PROJECT_DIR, PageSession, browser_drawing, predict, start_server  # noqa: E402
 
 
 def peak_memory_mb(pid: int) -> float:
@@ -38,6 +41,10 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60, help="how long to send requests")
     parser.add_argument("--max-requests", type=int, default=20_000, help="stop after this many requests")
     parser.add_argument("--port", type=int, default=7880, help="port on 127.0.0.1")
+    parser.add_argument(
+        "--protocol", choices=["page", "api"], default="page",
+        help="page: as a browser tab sends a drawing (blobs, then the chained events); api: /predict",
+    )  # fmt: skip
     args = parser.parse_args()
     images = [browser_drawing(path.read_bytes()) for path in sorted((PROJECT_DIR / "examples").glob("*.png"))]
     url = f"http://127.0.0.1:{args.port}"
@@ -51,6 +58,7 @@ def main() -> None:
 
     def client(index: int) -> None:
         with httpx.Client(timeout=30) as http:
+            page = PageSession(http, url) if args.protocol == "page" else None
             while time.monotonic() < deadline:
                 with lock:
                     number = next(budget)
@@ -58,7 +66,10 @@ def main() -> None:
                     return
                 started = time.perf_counter()
                 try:
-                    predict(http, url, images[number % len(images)])
+                    if page is not None:
+                        page.draw(images[number % len(images)])
+                    else:
+                        predict(http, url, images[number % len(images)])
                 except (httpx.HTTPError, RuntimeError) as error:
                     with lock:
                         errors.append(f"{type(error).__name__}: {error}")
@@ -77,8 +88,8 @@ def main() -> None:
         server.wait()
 
     q = statistics.quantiles(latencies, n=100, method="inclusive")
-    print(f"{args.clients} clients for {elapsed:.0f} s on loopback")
-    print(f"requests served: {len(latencies)} ({len(latencies) / elapsed:.1f}/s), errors: {len(errors)}")
+    print(f"{args.clients} clients ({args.protocol} protocol) for {elapsed:.0f} s on loopback")
+    print(f"drawings served: {len(latencies)} ({len(latencies) / elapsed:.1f}/s), errors: {len(errors)}")
     print(f"latency ms: p50 {q[49]:.0f}, p95 {q[94]:.0f}, p99 {q[98]:.0f}")
     print(f"server peak memory (VmHWM): {peak:.0f} MB (after start-up: {memory_at_start:.0f} MB)")
     for error in errors[:5]:

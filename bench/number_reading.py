@@ -25,19 +25,20 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import numpy as np  # noqa: E402
 
-from digits.data import load_mnist  # noqa: E402
-from digits.evaluation import SPACINGS, compose_number  # noqa: E402
-from digits.preprocess import preprocess  # noqa: E402
-from digits.reader import DigitReader, verdict  # noqa: E402
+from digits.learning.drawing import render_sketch  # noqa: E402
+from digits.learning.evaluation import SPACINGS, compose_number  # noqa: E402
+from digits.learning.mnist import load_mnist  # noqa: E402
+from digits.reading.preprocess import preprocess  # noqa: E402
+from digits.reading.reader import DigitReader, verdict  # noqa: E402
 from digits.settings import Settings  # noqa: E402
-from digits.sketch import render_sketch  # noqa: E402
+from digits.storage.resolver import from_file  # noqa: E402
 
 HELD_OUT = 5000
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--data-dir", type=Path, default=os.environ.get("MNIST_DIR"), help="MNIST IDX folder")
+    parser.add_argument("--data-dir", type=Path, default=Settings.from_env().mnist_dir, help="MNIST IDX folder")
     parser.add_argument("--count", type=int, default=200, help="numbers per length and spacing")
     parser.add_argument(
         "--singles", type=int, default=2000, help="single drawn digits to compare with the one-digit path"
@@ -47,7 +48,7 @@ def main() -> None:
 
     mnist = load_mnist(args.data_dir)
     x, y = mnist.x_test[:HELD_OUT], mnist.y_test[:HELD_OUT]
-    reader = DigitReader(Settings.from_env())
+    reader = DigitReader(lambda: from_file(Settings.from_env().digit_model_path))
     reader.load()
     rng = np.random.default_rng(0)
 
@@ -80,7 +81,7 @@ def main() -> None:
     for image in (render_sketch(digit, rng) for digit in x[: args.singles]):
         started = time.perf_counter()
         seen = preprocess(image)
-        before = verdict(reader._predictor.probabilities(seen[np.newaxis])[0], seen)
+        before = verdict(reader.probabilities(seen[np.newaxis])[0], seen)
         plain_ms.append(1000 * (time.perf_counter() - started))
         started = time.perf_counter()
         now = reader.read(image)

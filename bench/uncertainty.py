@@ -1,5 +1,6 @@
-"""How often the app says "uncertain": on drawn test digits (should be rare) and on scribbles
-and blobs that are not digits (should be often).
+"""How often the app says it is unsure: on drawn test digits (should be rare) and on scribbles
+and blobs that are not digits (should be often). Every drawing goes through the app's reader,
+segmenting included: a scribble read as "4?" counts as unsure, one read as "47" does not.
 
     python bench/uncertainty.py --data-dir ../shared/data/mnist [--count 2000]
 """
@@ -17,13 +18,16 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import numpy as np  # noqa: E402
 from PIL import Image, ImageDraw  # noqa: E402
 
-from digits.data import load_mnist  # noqa: E402
-from digits.evaluation import sketch_set  # noqa: E402
-from digits.inference import Predictor  # noqa: E402
-from digits.preprocess import preprocess  # noqa: E402
-from digits.reader import verdict  # noqa: E402
-from digits.settings import PROJECT_DIR  # noqa: E402
-from digits.store import load_model  # noqa: E402
+from digits.learning.drawing import render_sketch  # noqa: E402
+from digits.learning.mnist import load_mnist  # noqa: E402
+from digits.reading.reader import DigitReader, Reading  # noqa: E402
+from digits.settings import Settings  # noqa: E402
+from digits.storage.resolver import from_file  # noqa: E402
+
+
+def unsure(reading: Reading) -> bool:
+    """The app did not claim a digit: it said "uncertain", or "?" for some digit of a number."""
+    return reading.status == "uncertain" or "?" in reading.text
 
 
 def scribble(rng: np.random.Generator) -> Image.Image:
@@ -52,28 +56,27 @@ def scribble(rng: np.random.Generator) -> Image.Image:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--data-dir", type=Path, default=os.environ.get("MNIST_DIR"), help="MNIST IDX folder")
+    parser.add_argument("--data-dir", type=Path, default=Settings.from_env().mnist_dir, help="MNIST IDX folder")
     parser.add_argument("--count", type=int, default=2000, help="drawn test digits, and scribbles, to try")
     args = parser.parse_args()
-    predictor = Predictor(load_model(PROJECT_DIR / "models" / "mnist_cnn.h5"))
+    reader = DigitReader(lambda: from_file(Settings.from_env().digit_model_path))
     mnist = load_mnist(args.data_dir)
 
-    digits = sketch_set(mnist.x_test[: args.count])
-    readings = [verdict(p, s) for p, s in zip(predictor.probabilities(digits), digits, strict=True)]
+    rng = np.random.default_rng(0)
     labels = mnist.y_test[: args.count]
-    uncertain = np.array([r.status == "uncertain" for r in readings])
-    wrong = np.array([r.digit != label for r, label in zip(readings, labels, strict=True)])
+    readings = [reader.read(render_sketch(digit, rng)) for digit in mnist.x_test[: args.count]]
+    flagged = np.array([unsure(r) for r in readings])
+    wrong = np.array([r.text != str(label) for r, label in zip(readings, labels, strict=True)])
     print(f"drawn test digits: {args.count}")
-    print(f"  marked uncertain: {uncertain.mean():.2%}")
-    print(f"  wrong answers: {wrong.mean():.2%} in all; {(wrong & ~uncertain).mean():.2%} given confidently")
-    print(f"  of the wrong answers, marked uncertain: {(wrong & uncertain).sum() / max(wrong.sum(), 1):.0%}")
+    print(f"  marked unsure: {flagged.mean():.2%}")
+    print(
+        f"  not read as their digit: {wrong.mean():.2%}; of those, marked unsure: {(wrong & flagged).sum() / max(wrong.sum(), 1):.0%}"
+    )
+    print(f"  read as another answer without a doubt: {(wrong & ~flagged).mean():.2%}")
 
     rng = np.random.default_rng(7)
-    scribbles = np.stack([preprocess(scribble(rng)) for _ in range(args.count)])
-    flagged = [
-        verdict(p, s).status == "uncertain" for p, s in zip(predictor.probabilities(scribbles), scribbles, strict=True)
-    ]
-    print(f"scribbles and blobs: {args.count}\n  marked uncertain: {np.mean(flagged):.2%}")
+    scribbles = [reader.read(scribble(rng)) for _ in range(args.count)]
+    print(f"scribbles and blobs: {args.count}\n  marked unsure: {np.mean([unsure(r) for r in scribbles]):.2%}")
 
 
 if __name__ == "__main__":

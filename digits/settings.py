@@ -1,45 +1,60 @@
-"""Deploy-time settings: every environment variable the app reads, each with its default."""
+"""Every environment variable the app and its scripts read, each read here once, with its default.
+
+Also where things are: the project folder and the model files' names.
+"""
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
-MODEL_FILENAME = "mnist_cnn.h5"
+MODELS_DIR = PROJECT_DIR / "models"
+DIGIT_MODEL = "digit_cnn.h5"  # the shipped digit reader
+BASELINE_MODEL = "baseline_cnn.h5"  # the starting point's CNN and recipe, for comparison
+
+
+def _path(value: str | None) -> Path | None:
+    return Path(value) if value else None
 
 
 @dataclass(frozen=True)
 class Settings:
-    model_path: Path  # DIGITS_MODEL_PATH: the cached .h5, read first and written on a miss
+    model_dir: Path  # DIGITS_MODEL_DIR: the cached model files, read first and written on a miss
+    user_cache_dir: Path  # XDG_CACHE_HOME/digits: where models are cached when model_dir is read-only
     hub_repo: str  # DIGITS_HUB_REPO: Hub model repo to download from; empty = skip the Hub
-    hub_filename: str  # DIGITS_HUB_FILENAME
     hub_revision: str  # DIGITS_HUB_REVISION: branch, tag or commit
     hub_timeout: float  # DIGITS_HUB_TIMEOUT: seconds to wait for the Hub to answer
-    mnist_dir: Path | None  # MNIST_DIR: IDX files for the training fallback; unset = download
+    mnist_dir: Path | None  # MNIST_DIR: the four IDX files; unset = keras.datasets download
+    unipen_dir: Path | None  # UNIPEN_DIR: the pen trajectories (train.npz); unset = not found
     allow_training: bool  # DIGITS_ALLOW_TRAINING: train when no model can be found (1/0)
     max_file_size: str  # DIGITS_MAX_FILE_SIZE: largest upload Gradio accepts
-    mcp_server: bool  # DIGITS_MCP: also serve the endpoints as MCP tools (1/0)
+    mcp_server: bool  # DIGITS_MCP: also serve the reading endpoints as MCP tools (1/0)
     corrections_dir: Path  # DIGITS_CORRECTIONS_DIR: where "that's wrong" drawings are saved
     corrections_repo: str  # DIGITS_CORRECTIONS_REPO: Hub dataset to push them to (needs HF_TOKEN)
-    hf_token: str | None  # HF_TOKEN
+    hf_token: str | None = field(default=None, repr=False)  # HF_TOKEN: never printed
 
     @classmethod
-    def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if environ is None else environ
-        mnist_dir = env.get("MNIST_DIR")
         return cls(
-            model_path=Path(env.get("DIGITS_MODEL_PATH", PROJECT_DIR / "models" / MODEL_FILENAME)),
+            model_dir=Path(env.get("DIGITS_MODEL_DIR") or MODELS_DIR),
+            user_cache_dir=Path(env.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "digits",
             hub_repo=env.get("DIGITS_HUB_REPO", ""),
-            hub_filename=env.get("DIGITS_HUB_FILENAME", MODEL_FILENAME),
             hub_revision=env.get("DIGITS_HUB_REVISION", "main"),
             hub_timeout=float(env.get("DIGITS_HUB_TIMEOUT", "10")),
-            mnist_dir=Path(mnist_dir) if mnist_dir else None,
+            mnist_dir=_path(env.get("MNIST_DIR")),
+            unipen_dir=_path(env.get("UNIPEN_DIR")),
             allow_training=env.get("DIGITS_ALLOW_TRAINING", "1") != "0",
             max_file_size=env.get("DIGITS_MAX_FILE_SIZE", "10mb"),
             mcp_server=env.get("DIGITS_MCP", "0") == "1",
-            corrections_dir=Path(env.get("DIGITS_CORRECTIONS_DIR", PROJECT_DIR / "corrections")),
+            corrections_dir=Path(env.get("DIGITS_CORRECTIONS_DIR") or PROJECT_DIR / "corrections"),
             corrections_repo=env.get("DIGITS_CORRECTIONS_REPO", ""),
             hf_token=env.get("HF_TOKEN") or None,
         )
+
+    @property
+    def digit_model_path(self) -> Path:
+        return self.model_dir / DIGIT_MODEL

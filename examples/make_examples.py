@@ -15,7 +15,7 @@ import numpy as np
 from PIL import Image, ImageChops
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from digits.sketch import CANVAS_SIZE, draw_digit  # noqa: E402
+from digits.learning.drawing import CANVAS_SIZE, draw_digit  # noqa: E402
 
 EXAMPLES_DIR = Path(__file__).resolve().parent
 

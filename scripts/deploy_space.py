@@ -3,23 +3,24 @@
     python scripts/deploy_space.py --repo-id OWNER/digit-reader            # needs HF_TOKEN
     python scripts/deploy_space.py --repo-id OWNER/digit-reader --dry-run  # list what would go
 
-Sends what the Space runs (app, package, shipped model, examples, README, requirements,
-licence); leaves out tests, benchmarks, CI, scripts, the seed baseline and local caches.
+Sends what the Space runs (app, UI, package, shipped model, examples, README, requirements,
+licence); leaves out tests, benchmarks, CI, scripts, the baseline model and local caches.
 """
 
 from __future__ import annotations
 
 import argparse
 import fnmatch
-import os
 import sys
 from pathlib import Path
 
-PROJECT_DIR = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from digits.settings import DIGIT_MODEL, PROJECT_DIR, Settings  # noqa: E402
+
 SENT = [
-    "app.py", "widgets.py", "digits/*.py", "models/mnist_cnn.h5", "models/mnist_cnn.json",
-    "examples/*.png", "examples/numbers/*.png", "examples/embed.html", "docs/screenshot.png", "README.md", "requirements.txt", "LICENSE",
-    ".gitattributes",
+    "app.py", "ui/*.py", "ui/page.css", "ui/page.js", "digits/*.py", f"models/{DIGIT_MODEL}",
+    f"models/{Path(DIGIT_MODEL).stem}.json", "examples/*.png", "examples/numbers/*.png", "examples/embed.html", "docs/*.png",
+    "README.md", "requirements.txt", "LICENSE", ".gitattributes",
 ]  # fmt: skip
 
 
@@ -46,7 +47,7 @@ def main() -> int:
         return 0
     from huggingface_hub import HfApi
 
-    api = HfApi(token=os.environ.get("HF_TOKEN"))
+    api = HfApi(token=Settings.from_env().hf_token)
     api.create_repo(args.repo_id, repo_type="space", space_sdk="gradio", exist_ok=True)
     commit = api.upload_folder(
         repo_id=args.repo_id, repo_type="space", folder_path=PROJECT_DIR, allow_patterns=files,

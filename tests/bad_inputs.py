@@ -10,7 +10,7 @@ from collections.abc import Callable
 import numpy as np
 from PIL import Image, ImageDraw
 
-from digits.sketch import draw_digit
+from digits.learning.drawing import draw_digit
 
 DIGIT = 3
 
@@ -69,7 +69,7 @@ def corrupt_jpeg() -> bytes:
 
 # name -> (builder of the file's bytes, or None for "no file at all"; what a good answer is)
 # Expectations: "digit" (reads DIGIT), "prompt" (asks for a drawing), "uncertain",
-# "error" (a clear message), or "sensible" (any of the non-error answers).
+# "error" (a clear message), or "sensible-or-error" (any of those, but never another digit).
 CORPUS: dict[str, tuple[Callable[[], bytes] | None, str]] = {
     "None / missing composite": (None, "prompt"),
     "all-white canvas": (lambda: png(Image.new("RGB", (800, 800), "white")), "prompt"),

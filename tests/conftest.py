@@ -1,4 +1,4 @@
-"""Shared fixtures: MNIST, small IDX files, a tiny real model, and the app served for real."""
+"""Shared fixtures: the data sets, a tiny data set and model made here, and the app served for real."""
 
 from __future__ import annotations
 
@@ -13,22 +13,33 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-PROJECT_DIR = Path(__file__).resolve().parent.parent
-SHIPPED_MODEL = PROJECT_DIR / "models" / "mnist_cnn.h5"
-sys.path.insert(0, str(PROJECT_DIR))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from digits.settings import DIGIT_MODEL, MODELS_DIR, PROJECT_DIR  # noqa: E402
+
+SHIPPED_MODEL = MODELS_DIR / DIGIT_MODEL
+SHARED_DATA = PROJECT_DIR.parent / "shared" / "data"
 
 
-@pytest.fixture(scope="session")
-def mnist_dir() -> Path:
-    folder = Path(os.environ.get("MNIST_DIR", PROJECT_DIR.parent / "shared" / "data" / "mnist"))
-    if not (folder / "t10k-images-idx3-ubyte.gz").exists():
-        pytest.skip(f"MNIST IDX files not found in {folder}; set MNIST_DIR")
+def data_folder(variable: str, default: Path, marker: str) -> Path:
+    """A data set's folder: ``$variable``, else ``default``. Missing, it skips the test on a
+    developer's machine and fails it on CI (``CI`` set), where it must be there."""
+    folder = Path(os.environ.get(variable) or default)
+    if not (folder / marker).exists():
+        message = f"{marker} not found in {folder}; set {variable}"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
     return folder
 
 
 @pytest.fixture(scope="session")
+def mnist_dir() -> Path:
+    return data_folder("MNIST_DIR", SHARED_DATA / "mnist", "t10k-images-idx3-ubyte.gz")
+
+
+@pytest.fixture(scope="session")
 def mnist(mnist_dir):
-    from digits.data import load_mnist
+    from digits.learning.mnist import load_mnist
 
     return load_mnist(mnist_dir)
 
@@ -41,23 +52,49 @@ def write_idx(path: Path, array: np.ndarray, *, magic: int | None = None) -> Pat
     return path
 
 
+def drawn_digits(count: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """``count`` digits drawn from the pen strokes in digits/learning/drawing.py, each moved,
+    stretched and given its own pen width, as 28x28 MNIST-like images (uint8, 0 = paper)."""
+    from PIL import Image, ImageDraw
+
+    from digits.learning.drawing import stroke_paths
+    from digits.reading.preprocess import preprocess_ink
+
+    rng = np.random.default_rng(seed)
+    labels = rng.integers(0, 10, count)
+    images = []
+    for label in labels:
+        canvas = Image.new("L", (120, 120), 0)
+        draw = ImageDraw.Draw(canvas)
+        left, top, height = rng.uniform(5, 30), rng.uniform(5, 15), rng.uniform(70, 100)
+        for path in stroke_paths(int(label), left=left, top=top, height=height):
+            wobbly = [(x + rng.normal(0, 1.5), y + rng.normal(0, 1.5)) for x, y in path]
+            draw.line(wobbly, fill=255, width=int(rng.integers(4, 14)), joint="curve")
+        ink = np.asarray(canvas, dtype=np.float32) / 255
+        images.append(np.round(255 * preprocess_ink(ink)).astype(np.uint8))
+    return np.stack(images), labels.astype(np.uint8)
+
+
 @pytest.fixture(scope="session")
-def tiny_mnist_dir(tmp_path_factory, mnist) -> Path:
-    """A small MNIST in IDX files written by the test: 600 training and 200 test images."""
+def tiny_mnist_dir(tmp_path_factory) -> Path:
+    """A small MNIST-format data set made here, in IDX files: 1,000 training and 200 test
+    images of digits drawn from pen strokes (gzipped and raw, as MNIST comes either way)."""
     folder = tmp_path_factory.mktemp("tiny_mnist")
-    write_idx(folder / "train-images-idx3-ubyte.gz", mnist.x_train[:600])
-    write_idx(folder / "train-labels-idx1-ubyte.gz", mnist.y_train[:600])
-    write_idx(folder / "t10k-images-idx3-ubyte", mnist.x_test[:200])
-    write_idx(folder / "t10k-labels-idx1-ubyte", mnist.y_test[:200])
+    x_train, y_train = drawn_digits(1000, seed=1)
+    x_test, y_test = drawn_digits(200, seed=2)
+    write_idx(folder / "train-images-idx3-ubyte.gz", x_train)
+    write_idx(folder / "train-labels-idx1-ubyte.gz", y_train)
+    write_idx(folder / "t10k-images-idx3-ubyte", x_test)
+    write_idx(folder / "t10k-labels-idx1-ubyte", y_test)
     return folder
 
 
 @pytest.fixture(scope="session")
 def tiny_model_path(tmp_path_factory, tiny_mnist_dir) -> Path:
-    """A real model trained by train.py for one epoch on the tiny MNIST."""
+    """A real model trained by train.py for two epochs (58 steps) on the tiny data set."""
     output = tmp_path_factory.mktemp("tiny_model") / "tiny.h5"
     run_python(
-        "train.py", "--data-dir", str(tiny_mnist_dir), "--epochs", "1", "--sketch-count", "20",
+        "train.py", "--data-dir", str(tiny_mnist_dir), "--epochs", "2", "--batch-size", "32", "--sketch-count", "20",
         "--output", str(output),
     )  # fmt: skip
     return output
@@ -75,17 +112,19 @@ def run_python(*args: str, env: dict[str, str] | None = None, timeout: float = 3
 
 @pytest.fixture(scope="session")
 def shipped_model() -> Path:
-    assert SHIPPED_MODEL.is_file(), "models/mnist_cnn.h5 is missing: run python train.py"
+    assert SHIPPED_MODEL.is_file(), f"{SHIPPED_MODEL} is missing: run python train.py"
     return SHIPPED_MODEL
 
 
 @pytest.fixture(scope="session")
 def reader(shipped_model):
-    """The app's DigitReader on the shipped model, loaded once."""
-    from digits.reader import DigitReader
+    """A DigitReader on the shipped model, found as the app finds it, loaded once."""
+    from digits.reading.reader import DigitReader
     from digits.settings import Settings
+    from digits.storage.resolver import resolve_model
 
-    reader = DigitReader(Settings.from_env({"DIGITS_MODEL_PATH": str(shipped_model)}))
+    settings = Settings.from_env({"DIGITS_MODEL_DIR": str(shipped_model.parent), "DIGITS_ALLOW_TRAINING": "0"})
+    reader = DigitReader(lambda: resolve_model(settings))
     reader.load()
     return reader
 
@@ -146,7 +185,7 @@ def draw_with_mouse(page, digit: int, *, left: float, top: float, height: float,
     """
     import re
 
-    from digits.sketch import CANVAS_SIZE, stroke_paths
+    from digits.learning.drawing import CANVAS_SIZE, stroke_paths
 
     scope = root or page
     canvas = scope.locator("#sketchpad canvas").first

@@ -11,7 +11,7 @@ from conftest import PROJECT_DIR, run_python
 from hub_server import FakeHub
 from PIL import Image
 
-from digits.corrections import METADATA, CorrectionLog, load_corrections, parse_label
+from digits.storage.corrections import METADATA, CorrectionStore, load_corrections, parse_label
 
 EXAMPLES = sorted((PROJECT_DIR / "examples").glob("*.png"))
 
@@ -32,10 +32,9 @@ def test_other_labels_are_refused_with_a_reason(text):
 
 
 def test_a_correction_is_saved_in_the_folder_format(reader, tmp_path):
-    log = CorrectionLog(model=lambda: "test-model")
-    log.setup([], tmp_path)
+    log = CorrectionStore(tmp_path, model_id=lambda: "test-model")
     reading = reader.read(EXAMPLES[0])
-    assert log.flag([reading, "1"]) == 1
+    assert log.save(reading, "1") == 1
     (record,) = saved(tmp_path)
     assert record["label"] == "1" and record["predicted"] == reading.text and record["model"] == "test-model"
     assert record["confidence"] == pytest.approx(reading.confidence, abs=1e-4)
@@ -48,20 +47,18 @@ def test_a_correction_is_saved_in_the_folder_format(reader, tmp_path):
 
 
 def test_nothing_to_save_is_refused(tmp_path, reader):
-    log = CorrectionLog()
-    log.setup([], tmp_path)
+    log = CorrectionStore(tmp_path)
     with pytest.raises(ValueError, match="Draw something"):
-        log.flag([reader.read(None), "3"])
+        log.save(reader.read(None), "3")
     with pytest.raises(ValueError, match="Type"):
-        log.flag([reader.read(EXAMPLES[0]), ""])
+        log.save(reader.read(EXAMPLES[0]), "")
     assert not (tmp_path / METADATA).exists()
 
 
 def test_concurrent_saves_all_land(reader, tmp_path):
-    log = CorrectionLog()
-    log.setup([], tmp_path)
+    log = CorrectionStore(tmp_path)
     reading = reader.read(EXAMPLES[3])
-    threads = [threading.Thread(target=log.flag, args=([reading, str(i % 10)],)) for i in range(16)]
+    threads = [threading.Thread(target=log.save, args=(reading, str(i % 10))) for i in range(16)]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -72,31 +69,30 @@ def test_concurrent_saves_all_land(reader, tmp_path):
 
 
 def test_load_corrections_reads_digits_and_numbers_and_skips_what_it_cannot(reader, tmp_path, mnist):
-    from digits.evaluation import compose_number
+    from digits.learning.evaluation import compose_number
 
-    log = CorrectionLog()
-    log.setup([], tmp_path)
-    log.flag([reader.read(EXAMPLES[0]), "0"])
+    log = CorrectionStore(tmp_path)
+    log.save(reader.read(EXAMPLES[0]), "0")
     number = reader.read(compose_number([mnist.x_test[0], mnist.x_test[1]], np.random.default_rng(4), "apart"))
-    log.flag([number, "72"])
-    log.flag([number, "123"])  # three digits said, two drawn: skipped
+    log.save(number, "72")
+    log.save(number, "123")  # three digits said, two drawn: skipped
     with open(tmp_path / METADATA, "a") as file:
         file.write('{"file_name": "images/gone.png", "lab')  # a save cut short
     loaded = load_corrections(tmp_path)
     assert loaded.labels.tolist() == [0, 7, 2]
     assert loaded.images.shape == (3, 28, 28) and loaded.images.max() <= 1
     assert loaded.skipped == 2
-    probabilities = reader._predictor.probabilities(loaded.images)
+    probabilities = reader.probabilities(loaded.images)
     assert probabilities.argmax(axis=1).tolist()[1:] == [7, 2]  # the same digits the app read
 
 
 def test_corrections_go_to_a_hub_dataset_with_scheduled_commits(reader, tmp_path, monkeypatch):
     with FakeHub({}) as hub:
         monkeypatch.setattr("huggingface_hub.constants.ENDPOINT", hub.url)
-        log = CorrectionLog(hub_repo="someone/digit-fixes", hub_token="hf_fake", every=60)
-        log.setup([], tmp_path)
+        log = CorrectionStore(tmp_path, hub_repo="someone/digit-fixes", hub_token="hf_fake", every=60)
+        assert log.scheduler is None and not hub.requests  # nothing happens before the first save
+        log.save(reader.read(EXAMPLES[5]), "2")
         assert log.scheduler is not None
-        log.flag([reader.read(EXAMPLES[5]), "2"])
         log.scheduler.trigger().result(timeout=30)
         log.scheduler.stop()
     assert "POST /api/repos/create" in hub.requests
@@ -109,27 +105,26 @@ def test_corrections_go_to_a_hub_dataset_with_scheduled_commits(reader, tmp_path
 def test_an_unreachable_hub_keeps_corrections_local(reader, tmp_path, monkeypatch):
     with FakeHub({}, mode="error") as hub:
         monkeypatch.setattr("huggingface_hub.constants.ENDPOINT", hub.url)
-        log = CorrectionLog(hub_repo="someone/digit-fixes", hub_token="hf_fake")
-        log.setup([], tmp_path)
+        log = CorrectionStore(tmp_path, hub_repo="someone/digit-fixes", hub_token="hf_fake")
+        assert log.save(reader.read(EXAMPLES[5]), "2") == 1
     assert log.scheduler is None
-    assert log.flag([reader.read(EXAMPLES[5]), "2"]) == 1
 
 
 def test_train_py_learns_from_extra_data(reader, tmp_path, tiny_mnist_dir):
     folder = tmp_path / "corrections"
-    log = CorrectionLog()
-    log.setup([], folder)
+    log = CorrectionStore(folder)
     for example in EXAMPLES[:4]:
-        log.flag([reader.read(example), example.name[0]])
+        log.save(reader.read(example), example.name[0])
     output = tmp_path / "with_extra.h5"
     result = run_python(
         "train.py", "--data-dir", str(tiny_mnist_dir), "--epochs", "1", "--sketch-count", "0",
-        "--extra-data", str(folder), "--extra-repeat", "5", "--output", str(output),
+        "--extra-data", str(folder), "--extra-repeat", "100", "--output", str(output),
     )  # fmt: skip
     assert "extra data: 4 digits" in result.stdout
     metadata = json.loads(output.with_suffix(".json").read_text())
-    assert metadata["extra_images"] == 4 and metadata["arguments"]["extra_data"] == str(folder)
-    assert metadata["recipe"]["extra_repeat"] == 5
+    assert metadata["data_counts"]["extra_images"] == 4 and metadata["arguments"]["extra_data"] == str(folder)
+    assert metadata["recipe"]["extra_repeat"] == 100
+    assert metadata["steps_run"] == metadata["schedule_steps"]  # the schedule counts the corrections too
 
 
 def test_train_py_refuses_a_folder_that_is_not_one(tmp_path, tiny_mnist_dir):

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from conftest import PROJECT_DIR
 
-from digits.explain import occlusion_map, to_drawing
-from digits.preprocess import preprocess
+from digits.reading.explain import occlusion_map, to_drawing
+from digits.reading.preprocess import preprocess
 
 EXAMPLES = sorted((PROJECT_DIR / "examples").glob("*.png"))
 
@@ -15,7 +15,7 @@ EXAMPLES = sorted((PROJECT_DIR / "examples").glob("*.png"))
 @pytest.mark.parametrize("example", EXAMPLES[::4], ids=lambda path: path.stem)
 def test_the_map_points_at_ink_the_reading_rests_on(reader, example):
     seen = preprocess(example)
-    probabilities = reader._predictor.probabilities
+    probabilities = reader.probabilities
     digit = int(probabilities(seen[np.newaxis])[0].argmax())
     heat = occlusion_map(probabilities, seen, digit)
     assert heat.max() == pytest.approx(1.0)
@@ -42,7 +42,7 @@ def test_the_map_lands_on_the_digit_in_the_drawing():
 
 
 def test_explain_draws_over_a_number_and_a_digit(reader, mnist):
-    from digits.evaluation import compose_number
+    from digits.learning.evaluation import compose_number
 
     number = reader.read(compose_number([mnist.x_test[0], mnist.x_test[1]], np.random.default_rng(4), "apart"))
     digit = reader.read(EXAMPLES[0])

@@ -8,9 +8,9 @@ from conftest import PROJECT_DIR
 from gradio_client import handle_file
 from PIL import Image
 
-from digits.evaluation import compose_number
-from digits.preprocess import preprocess
-from digits.segment import label_pieces, segment
+from digits.learning.evaluation import compose_number
+from digits.reading.preprocess import preprocess
+from digits.reading.segment import label_pieces, segment
 
 EXAMPLES = sorted((PROJECT_DIR / "examples").glob("*.png"))
 
@@ -86,12 +86,19 @@ def test_numbers_of_held_out_digits_are_read(reader, mnist, spacing, length, at_
     assert right / 40 >= at_least
 
 
+def test_a_faint_sliver_beside_a_digit_is_no_digit(reader, mnist):
+    """MNIST test image 5730 has, beside its digit, a one-pixel-wide column of faint grey that
+    preprocessing erases: it used to crash the reader (EmptyImageError from a part)."""
+    reading = reader.read(Image.fromarray(mnist.x_test[5730]))
+    assert reading.text == str(mnist.y_test[5730]) and not reading.parts
+
+
 def test_a_single_digit_reads_as_it_did_before_numbers(reader):
-    from digits.reader import verdict
+    from digits.reading.reader import verdict
 
     for example in EXAMPLES:
         seen = preprocess(example)
-        before = verdict(reader._predictor.probabilities(seen[np.newaxis])[0], seen)
+        before = verdict(reader.probabilities(seen[np.newaxis])[0], seen)
         now = reader.read(example)
         assert not now.parts
         assert (now.status, now.message) == (before.status, before.message)

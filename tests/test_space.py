@@ -61,8 +61,11 @@ def test_deploy_sends_what_the_space_runs_and_nothing_else():
     from deploy_space import files_to_send
 
     sent = set(files_to_send())
-    assert {"app.py", "widgets.py", "requirements.txt", "README.md", "models/mnist_cnn.h5"} <= sent
-    assert {"digits/preprocess.py", "examples/3_thin.png", "examples/numbers/2025.png"} <= sent
+    assert {"app.py", "ui/components.py", "ui/page.css", "ui/page.js", "requirements.txt", "README.md"} <= sent
+    assert {"models/digit_cnn.h5", "models/digit_cnn.json"} <= sent
+    assert {"digits/__init__.py", "digits/reading/preprocess.py", "digits/storage/resolver.py"} <= sent
+    assert {"examples/3_thin.png", "examples/numbers/2025.png"} <= sent
     assert not [name for name in sent if name.startswith(("tests/", "bench/", ".ci/", ".venv/"))]
+    assert not [name for name in sent if name.endswith((".pyi", ".pyc", ".lock")) or "baseline" in name]
     for image in re.findall(r"!\[[^\]]*\]\(([^)]+)\)", README):  # the README's pictures go with it
         assert image in sent, image

@@ -1,25 +1,26 @@
-"""Read digits: preprocessing, one compiled model call, and an honest verdict.
+"""The reader: the one way from an image to an answer, for the app, the benchmarks and the tests.
 
-A drawing with several digits side by side is read as a number: ``digits.segment`` splits
-the ink, and each digit goes through the same preprocessing and model as a lone one.
+Preprocessing, the model, and an honest verdict. A drawing with several digits side by side is
+read as a number: ``segment`` splits the ink, and each digit goes through the same
+preprocessing and model as a lone one.
 """
 
 from __future__ import annotations
 
-import hashlib
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from pathlib import Path
+from typing import Any, Protocol
 
+import keras
 import numpy as np
 from PIL import Image
 
-from digits.explain import occlusion_map, overlay, to_drawing
-from digits.inference import Predictor
-from digits.preprocess import EmptyImageError, bounding_box, crop_ink, drawing_ink, preprocess_ink
-from digits.segment import Part, segment
-from digits.settings import Settings
-from digits.store import ResolvedModel, resolve_model
+from digits.reading.explain import occlusion_map, overlay, to_drawing
+from digits.reading.inference import Predictor
+from digits.reading.preprocess import EmptyImageError, bounding_box, crop_ink, drawing_ink, preprocess_ink
+from digits.reading.segment import Part, segment
 
 # Below this top probability the answer is "uncertain" (see bench/uncertainty.py for how
 # often that fires on real digits and on scribbles).
@@ -41,7 +42,7 @@ Box = tuple[int, int, int, int]  # x0, y0, x1, y1 in the drawing's pixels
 class Reading:
     """What the app says about one image: a digit, a number of several, or why neither."""
 
-    status: str  # "digit", "uncertain", "number", "empty" or "error"
+    status: str  # "digit", "uncertain", "number" or "empty"
     message: str
     probabilities: np.ndarray | None = None  # (10,), for one digit
     seen: np.ndarray | None = None  # the 28x28 image the model read, for one digit
@@ -110,80 +111,107 @@ def _ordinal(n: int) -> str:
     return f"{n}{'th' if 10 <= n % 100 <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(n % 10, 'th')}"
 
 
-class DigitReader:
-    """Finds the model on first use, then reads images with one compiled model call each."""
+class LoadedModel(Protocol):
+    """What the reader needs of a model that was found (see ``digits.storage.resolver``)."""
 
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
+    model: keras.Model
+    path: Path
+    sha256: str
+
+
+class DigitReader:
+    """Reads images with the model that ``load_model`` gives, fetched on first use.
+
+    Args:
+        load_model: finds the model (it may download or train one); called once.
+    """
+
+    def __init__(self, load_model: Callable[[], LoadedModel]) -> None:
+        self._load_model = load_model
         self._lock = threading.Lock()
         self._predictor: Predictor | None = None
-        self.resolved: ResolvedModel | None = None
-        self._model_id: str | None = None
+        self.loaded: LoadedModel | None = None
 
-    def load(self) -> ResolvedModel:
-        """Resolve and warm up the model (once; later calls return at once)."""
+    def load(self) -> LoadedModel:
+        """Find and warm up the model (once; later calls return at once)."""
         with self._lock:
-            if self.resolved is None:
-                resolved = resolve_model(self.settings)
-                predictor = Predictor(resolved.model)
+            if self.loaded is None:
+                loaded = self._load_model()
+                predictor = Predictor(loaded.model)
                 predictor.warm_up()
-                self._predictor, self.resolved = predictor, resolved
-        return self.resolved
+                self._predictor, self.loaded = predictor, loaded
+        return self.loaded
+
+    @property
+    def model_id(self) -> str:
+        """The model file's name and the start of its SHA-256, to tell models apart."""
+        loaded = self.load()
+        return f"{loaded.path.name}@{loaded.sha256[:12]}"
+
+    def probabilities(self, images: np.ndarray) -> np.ndarray:
+        """The model's (N, 10) probabilities for (N, 28, 28) preprocessed images."""
+        self.load()
+        return self._predictor.probabilities(images)
 
     def read(self, value: Any) -> Reading:
         """The reading of one input: a sketchpad value, an image or an image file.
 
         One digit is read from all the ink, as it always was; several side by side are read
         one by one, as a number.
+
+        Raises:
+            ImageError: the input is not an image, or is damaged or too large.
         """
-        self.load()
         try:
             ink = drawing_ink(value)
             crop, box = crop_ink(ink)
         except EmptyImageError:
             return Reading("empty", PROMPT)
-        except ValueError as error:
-            return Reading("error", f"Could not read that image: {error}")
         margin = max(MARGIN, round(MARGIN_SHARE * (box[3] - box[1])))
         around = (
             max(box[0] - margin, 0), max(box[1] - margin, 0),
             min(box[2] + margin, ink.width), min(box[3] + margin, ink.height),
         )  # fmt: skip
         where = {"box": box, "drawing": np.asarray(ink.crop(around)), "origin": around[:2]}
-        parts = segment(crop, self._surety)
+        # A part so faint that preprocessing finds no ink in it (an anti-aliased sliver) is no digit.
+        parts = [part for part in segment(crop, self._surety) if _seen(part.ink) is not None]
         if len(parts) <= 1:
-            seen = preprocess_ink(crop)
-            return verdict(self._predictor.probabilities(seen[np.newaxis])[0], seen, **where)
-        seen = np.stack([preprocess_ink(part.ink) for part in parts])
+            seen = _seen(crop)
+            if seen is None:
+                return Reading("empty", PROMPT)
+            return verdict(self.probabilities(seen[np.newaxis])[0], seen, **where)
+        seen = np.stack([_seen(part.ink) for part in parts])
         readings = [
             verdict(probabilities, image, box=_moved(part.box, box[0], box[1]))  # crop -> drawing
-            for part, probabilities, image in zip(parts, self._predictor.probabilities(seen), seen, strict=True)
+            for part, probabilities, image in zip(parts, self.probabilities(seen), seen, strict=True)
         ]
         return number_verdict(readings, **where)
-
-    def model_id(self) -> str:
-        """The model file's name and the start of its SHA-256, to tell models apart."""
-        if self._model_id is None:  # the model does not change once loaded
-            resolved = self.load()
-            digest = hashlib.sha256(resolved.path.read_bytes()).hexdigest()[:12]
-            self._model_id = f"{resolved.path.name}@{digest}"
-        return self._model_id
 
     def explain(self, reading: Reading) -> Image.Image | None:
         """The drawing with where each digit's evidence came from in red (see digits.explain)."""
         digits = reading.parts or ((reading,) if reading.seen is not None else ())
         if reading.drawing is None or not digits:
             return None
-        self.load()
         heat = np.zeros(reading.drawing.shape, np.float32)
         for part in digits:
-            local = occlusion_map(self._predictor.probabilities, part.seen, part.digit)
+            local = occlusion_map(self.probabilities, part.seen, part.digit)
             np.maximum(heat, to_drawing(local, part.seen, reading.in_drawing(part.box), heat.shape), out=heat)
         return overlay(reading.drawing, heat)
 
     def _surety(self, parts: list[Part]) -> list[float]:
-        images = np.stack([preprocess_ink(part.ink) for part in parts])
-        return list(self._predictor.probabilities(images).max(axis=1))
+        """How surely the model reads each part; a part with no ink left is read with surety 0."""
+        images = [_seen(part.ink) for part in parts]
+        readable = [image for image in images if image is not None]
+        sure = iter(self.probabilities(np.stack(readable)).max(axis=1) if readable else [])
+        return [0.0 if image is None else float(next(sure)) for image in images]
+
+
+def _seen(ink: np.ndarray) -> np.ndarray | None:
+    """The 28x28 image the model reads for ``ink``; None if preprocessing finds no ink in it."""
+    try:
+        return preprocess_ink(ink)
+    except EmptyImageError:
+        return None
 
 
 def _moved(box: Box, dx: int, dy: int) -> Box:

@@ -10,6 +10,8 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from digits import IMAGE_SIZE, NUM_CLASSES
+
 
 class Predictor:
     """Wraps a model with one traced function for any batch size."""
@@ -17,18 +19,18 @@ class Predictor:
     def __init__(self, model: keras.Model, *, chunk_size: int = 1024) -> None:
         self.model = model
         self.chunk_size = chunk_size
-        spec = tf.TensorSpec([None, 28, 28, 1], tf.float32)
+        spec = tf.TensorSpec([None, IMAGE_SIZE, IMAGE_SIZE, 1], tf.float32)
         self._call = tf.function(lambda x: model(x, training=False), input_signature=[spec])
 
     def probabilities(self, images: np.ndarray) -> np.ndarray:
         """(N, 28, 28) or (N, 28, 28, 1) floats in 0..1 -> (N, 10) probabilities."""
-        images = np.asarray(images, dtype=np.float32).reshape(-1, 28, 28, 1)
+        images = np.asarray(images, dtype=np.float32).reshape(-1, IMAGE_SIZE, IMAGE_SIZE, 1)
         chunks = [
             self._call(tf.constant(images[start : start + self.chunk_size])).numpy()
             for start in range(0, len(images), self.chunk_size)
         ]
-        return np.concatenate(chunks) if chunks else np.zeros((0, 10), np.float32)
+        return np.concatenate(chunks) if chunks else np.zeros((0, NUM_CLASSES), np.float32)
 
     def warm_up(self) -> None:
         """Trace and run once, so the first request does not pay for it."""
-        self.probabilities(np.zeros((1, 28, 28), np.float32))
+        self.probabilities(np.zeros((1, IMAGE_SIZE, IMAGE_SIZE), np.float32))

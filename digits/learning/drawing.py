@@ -2,7 +2,8 @@
 
 A MNIST digit is thinned to its centre line (Zhang-Suen), and that line is drawn again with a
 round, hard-edged brush on a white 800x800 canvas: at any size and position, with strokes from
-a hairline up to the Sketchpad's fixed 50 px brush, which fills the loops of a small digit.
+a hairline up to the stock Sketchpad's 50 px brush, which fills the loops of a small digit (the
+app's page sets a 36 px brush).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 CANVAS_SIZE = 800
-MAX_BRUSH = 50  # Gradio's "auto" Sketchpad brush: a fixed 25 px radius
+MAX_BRUSH = 50  # the stock Sketchpad's brush: radius 25 ("auto"), whatever the canvas size
 
 
 def thin(mask: np.ndarray) -> np.ndarray:
@@ -78,7 +79,7 @@ def render_sketch(digit: np.ndarray, rng: np.random.Generator) -> Image.Image:
     """One 28x28 MNIST digit as a random Sketchpad drawing (opaque, black on white).
 
     Sizes from 100 to 640 px, anywhere on the canvas, brushes from 2 px to 50 px; a third of
-    the drawings use the 50 px brush, the Sketchpad's default.
+    the drawings use the 50 px brush, the stock Sketchpad's.
     """
     points = centre_line(digit)
     height = float(rng.uniform(100, 640))
@@ -129,13 +130,38 @@ def stroke_paths(digit: int, *, left: float, top: float, height: float) -> list[
     return [[(left + x * width, top + y * height) for x, y in smooth(stroke)] for stroke in DIGIT_STROKES[digit]]
 
 
+def draw_paths(draw: ImageDraw.ImageDraw, paths, *, brush: float, fill) -> None:
+    """Pen paths with a round, hard-edged brush, as the sketchpad draws them: round joins, and a
+    disc at each end."""
+    width, radius = max(1, round(brush)), brush / 2
+    for path in paths:
+        points = [(float(x), float(y)) for x, y in path]
+        if len(points) > 1:
+            draw.line(points, fill=fill, width=width, joint="curve")
+        for x, y in {points[0], points[-1]}:
+            draw.ellipse([x - radius, y - radius, x + radius, y + radius], fill=fill)
+
+
+def sketch_of_paths(paths, *, brush: float, canvas_size: int = CANVAS_SIZE) -> Image.Image:
+    """``paths`` (in canvas pixels) as the Sketchpad sends a drawing: black on an opaque white canvas."""
+    canvas = Image.new("RGB", (canvas_size, canvas_size), "white")
+    draw_paths(ImageDraw.Draw(canvas), paths, brush=brush, fill="black")
+    return canvas
+
+
+def ink_of_paths(paths, *, brush: float) -> np.ndarray:
+    """The ink map (0..1) that the app finds in ``sketch_of_paths``, cropped to the ink: the same
+    pixels, drawn without the rest of the canvas (for training, where only the ink matters)."""
+    points = np.concatenate([np.asarray(path, dtype=np.float64) for path in paths])
+    margin = brush / 2 + 2
+    low = np.floor(points.min(axis=0) - margin)
+    size = np.ceil(points.max(axis=0) + margin - low).astype(int) + 1
+    image = Image.new("L", (int(size[0]), int(size[1])), 0)
+    draw_paths(ImageDraw.Draw(image), [np.asarray(path) - low for path in paths], brush=brush, fill=255)
+    box = image.getbbox()
+    return np.asarray(image.crop(box), dtype=np.float32) / 255.0
+
+
 def draw_digit(digit: int, *, left: float, top: float, height: float, brush: float) -> Image.Image:
     """A drawing of ``digit`` as the Sketchpad would send it: black round strokes on white."""
-    canvas = Image.new("RGB", (CANVAS_SIZE, CANVAS_SIZE), "white")
-    draw = ImageDraw.Draw(canvas)
-    radius = brush / 2
-    for path in stroke_paths(digit, left=left, top=top, height=height):
-        draw.line(path, fill="black", width=round(brush), joint="curve")
-        for x, y in path:
-            draw.ellipse([x - radius, y - radius, x + radius, y + radius], fill="black")
-    return canvas
+    return sketch_of_paths(stroke_paths(digit, left=left, top=top, height=height), brush=brush)

@@ -12,7 +12,8 @@ from collections.abc import Callable
 import numpy as np
 from PIL import Image
 
-from digits.preprocess import IMAGE_SIZE, bounding_box
+from digits import IMAGE_SIZE
+from digits.reading.preprocess import bounding_box
 
 PATCH = 6
 STRIDE = 2

@@ -15,91 +15,24 @@ The same function serves the app, the evaluation and the tests, so they cannot d
 
 from __future__ import annotations
 
-import io
-import warnings
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 from PIL import Image, ImageChops, ImageFilter, ImageOps
 
-IMAGE_SIZE = 28
+from digits import IMAGE_SIZE
+from digits.images import MAX_SIDE, as_image, flatten_sketch, is_sketch
+
 DIGIT_BOX = 20
 WORK_SIZE = 80  # the resolution at which strokes are measured and redrawn
 # Stroke width at WORK_SIZE that MNIST's digits have by the same measure (median over the
 # training set; see tests/test_preprocess.py), so redrawn strokes look like MNIST's.
 TARGET_STROKE = 10.8
-MAX_PIXELS = 40_000_000  # larger images are refused before their pixels are decoded
-MAX_SIDE = 1600  # larger images are reduced right after decoding
 MIN_CONTRAST = 0.1  # ink must differ from the background by this much (of 0..1)
 
 
 class EmptyImageError(ValueError):
     """The image holds no ink: nothing to read."""
-
-
-def open_image(source: str | Path | bytes) -> Image.Image:
-    """Open an image file safely: its size is checked before any pixel is decoded.
-
-    Raises:
-        ValueError: not an image, corrupt, or too large.
-    """
-    stream = io.BytesIO(source) if isinstance(source, bytes) else source
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image = Image.open(stream)
-            width, height = image.size
-            if width * height > MAX_PIXELS:
-                raise ValueError(f"image is {width}x{height}: more than {MAX_PIXELS:,} pixels is too large")
-            if getattr(image, "n_frames", 1) > 1:
-                image.seek(0)  # animated GIF/WebP/TIFF: read the first frame
-            image.draft("L", (MAX_SIDE, MAX_SIDE))  # JPEG decodes at a reduced scale
-            image.load()
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
-        raise ValueError(f"image is too large to decode safely ({error})") from error
-    except (OSError, SyntaxError, Image.UnidentifiedImageError) as error:
-        raise ValueError(f"not a readable image ({error})") from error
-    return image
-
-
-def flatten_sketch(value: dict[str, Any]) -> Image.Image | None:
-    """One image from a Sketchpad/ImageEditor value ``{background, layers, composite}``.
-
-    The composite is what the browser shows, so it wins. Without one (API callers may send
-    only layers), the layers are laid over the background, which may itself be missing.
-    """
-    composite = value.get("composite")
-    if composite is not None:
-        return _as_image(composite)
-    background = value.get("background")
-    layers = [_as_image(layer) for layer in value.get("layers") or [] if layer is not None]
-    if background is None and not layers:
-        return None
-    base = _as_image(background) if background is not None else None
-    size = base.size if base is not None else layers[0].size
-    canvas = base.convert("RGBA") if base is not None else Image.new("RGBA", size, (0, 0, 0, 0))
-    for layer in layers:
-        layer = layer.convert("RGBA")
-        if layer.size != size:
-            layer = layer.resize(size)
-        canvas.alpha_composite(layer)
-    return canvas
-
-
-def _as_image(value: Any) -> Image.Image:
-    if isinstance(value, Image.Image):
-        return value
-    if isinstance(value, np.ndarray):
-        array = value
-        if array.dtype != np.uint8:
-            array = np.clip(array * (255 if array.max() <= 1 else 1), 0, 255).astype(np.uint8)
-        return Image.fromarray(array.squeeze())
-    if isinstance(value, (str, Path, bytes)):
-        return open_image(value)
-    if isinstance(value, dict) and value.get("path"):  # gradio FileData
-        return open_image(value["path"])
-    raise ValueError(f"expected an image, got {type(value).__name__}")
 
 
 def _grey(image: Image.Image) -> Image.Image:
@@ -234,16 +167,13 @@ def drawing_ink(value: Any) -> Image.Image:
 
     Raises:
         EmptyImageError: there is no image (``None`` or an empty sketchpad).
-        ValueError: the input is not an image, or is corrupt or too large.
+        ImageError: the input is not an image, or is corrupt or too large.
     """
     if value is None:
         raise EmptyImageError("no image: draw a digit")
-    is_sketch = isinstance(value, dict) and "path" not in value
-    image = flatten_sketch(value) if is_sketch else _as_image(value)
+    image = flatten_sketch(value) if is_sketch(value) else as_image(value)
     if image is None:
         raise EmptyImageError("no image: draw a digit")
-    if image.width * image.height > MAX_PIXELS:
-        raise ValueError(f"image is {image.width}x{image.height}: too large")
     return ink_image(image)
 
 
@@ -267,6 +197,6 @@ def preprocess(value: Any) -> np.ndarray:
 
     Raises:
         EmptyImageError: there is no ink to read (``None``, blank or uniform image).
-        ValueError: the input is not an image, or is corrupt or too large.
+        ImageError: the input is not an image, or is corrupt or too large.
     """
     return preprocess_ink(crop_ink(drawing_ink(value))[0])

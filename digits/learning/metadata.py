@@ -11,20 +11,42 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from digits.data import Mnist
-from digits.training import Recipe
+from digits.learning.mnist import Mnist
+from digits.learning.pen import PenDigits, split_by_writer
+from digits.learning.recipes import Recipe
+
+UNIPEN_CREDIT = (
+    "UNIPEN (train_r01_v07, category 1a, isolated digits): I. Guyon, L. Schomaker, R. Plamondon, "
+    'M. Liberman, S. Janet, "UNIPEN project of on-line data exchange and recognizer benchmarks", '
+    "ICPR 1994; Unipen Consortium (1999), Zenodo, doi:10.5281/zenodo.1195803, CC BY 4.0"
+)
+MNIST_CREDIT = "MNIST: Yann LeCun, Corinna Cortes and Christopher J. C. Burges, CC BY-SA 3.0"
 
 
 def build_metadata(
     model: keras.Model,
     recipe: Recipe,
     mnist: Mnist,
+    pen: PenDigits | None,
     summary: dict[str, Any],
     *,
     evaluation: dict[str, Any] | None,
     arguments: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Everything needed to tell how a model file came to be and how good it is."""
+    """Everything needed to tell how a model file came to be and how good it is.
+
+    Args:
+        pen: the pen data the training writers were taken from (all of it: the split by writer
+            is fixed, see ``digits.learning.pen``), or None.
+    """
+    data = {"mnist": {"source": mnist.source, "sha256": mnist.checksums, "credit": MNIST_CREDIT}}
+    if pen is not None:
+        training, held_out = split_by_writer(pen)
+        data["pen"] = {
+            "source": pen.source, "sha256": pen.sha256, "credit": UNIPEN_CREDIT, "digits": len(pen),
+            "writers": len(set(pen.writers)), "training_writers": len(set(training.writers)),
+            "held_out_writers": len(set(held_out.writers)), "held_out_digits": len(held_out),
+        }  # fmt: skip
     return {
         "architecture": recipe.arch,
         "recipe": dataclasses.asdict(recipe),
@@ -34,7 +56,7 @@ def build_metadata(
         **{key: value for key, value in summary.items() if key != "history"},
         "history": summary.get("history", {}),
         "evaluation": evaluation,
-        "data": {"source": mnist.source, "sha256": mnist.checksums},
+        "data": data,
         "versions": {
             "python": platform.python_version(),
             "tensorflow": tf.__version__,
@@ -54,9 +76,31 @@ def model_card(metadata: dict[str, Any], *, repo_id: str) -> str:
     mnist = evaluation.get("mnist_test", {}).get("accuracy")
     preprocessed = evaluation.get("mnist_test_preprocessed", {}).get("accuracy")
     sketch = evaluation.get("sketch", {})
+    pen_scores = evaluation.get("pen_held_out", {})
+    styles = evaluation.get("pen_held_out_styles", {})
     recipe = metadata["recipe"]
+    pen_data = metadata.get("data", {}).get("pen")
     per_class = evaluation.get("mnist_test", {}).get("per_class_accuracy", {})
     per_class_rows = "\n".join(f"| {digit} | {_percent(a)} |" for digit, a in per_class.items())
+    style_rows = "\n".join(
+        f"| {name} | {style['count']} | {_percent(style['accuracy'])} |" for name, style in styles.items()
+    )
+    pen_rows = (
+        f"| {pen_scores['count']:,} pen digits of {pen_scores['writers']} held-out UNIPEN writers, drawn as on the "
+        f"sketchpad | {_percent(pen_scores['accuracy'])} (worst writer: {_percent(pen_scores['worst_writer_accuracy'])}) |"
+        if pen_scores
+        else ""
+    )
+    trained_on = (
+        f"MNIST's 60,000 training images and {pen_data['digits'] - pen_data['held_out_digits']:,} pen digits "
+        f"of {pen_data['training_writers']} UNIPEN writers (some kept for validation), each drawn "
+        f"{recipe['pen_variants']} times as people draw on a sketchpad, plus {recipe['style_count']:,} drawings "
+        "of each writing style that neither set holds enough of (crossed 7s, flagged 1s, slashed 0s, "
+        f"open 4s, hooked 9s). {pen_data['held_out_writers']} UNIPEN writers are held out and never trained on."
+        if pen_data
+        else "MNIST's 60,000 training images."
+    )
+    credits = [f"- {MNIST_CREDIT}."] + ([f"- {UNIPEN_CREDIT}."] if pen_data else [])
     return f"""---
 license: mit
 library_name: keras
@@ -65,6 +109,7 @@ datasets:
 - ylecun/mnist
 tags:
 - mnist
+- unipen
 - handwritten-digits
 - keras
 model-index:
@@ -94,7 +139,10 @@ teaching how a small model is trained, served and tested.
 
 ## Out-of-scope uses
 Anything with consequences: cheques, forms, postal codes or identity documents. Letters,
-several digits at once, and digits from scripts other than Western Arabic numerals.
+and digits from scripts other than Western Arabic numerals.
+
+## Training data
+{trained_on}
 
 ## Metrics
 | test set | accuracy |
@@ -102,6 +150,13 @@ several digits at once, and digits from scripts other than Western Arabic numera
 | MNIST test (10,000 images) | {_percent(mnist)} |
 | MNIST test through the app's preprocessing | {_percent(preprocessed)} |
 | {sketch.get("count", 0):,} MNIST test digits redrawn as Sketchpad drawings | {_percent(sketch.get("accuracy"))} |
+{pen_rows}
+
+Writing styles, made from the held-out writers' digits:
+
+| style | drawings | accuracy |
+|---|---|---|
+{style_rows}
 
 Per-class accuracy on MNIST test:
 
@@ -111,16 +166,16 @@ Per-class accuracy on MNIST test:
 
 ## Training recipe
 {recipe["epochs"]} epochs, batch {recipe["batch_size"]}, Adam at {recipe["learning_rate"]}
-{"with cosine decay" if recipe["arch"] != "seed" else ""}, dropout {recipe["dropout_rate"]},
-{"canvas-like augmentation (rotation, scale, shear, shift, stroke weight)" if recipe["augment"] else "no augmentation"},
-{int(100 * recipe["validation_fraction"])} % of the training set held out for validation, seed {recipe["seed"]}.
+{"with cosine decay" if recipe.get("cosine_decay") else ""}, dropout {recipe["dropout_rate"]},
+{"canvas-like augmentation of MNIST (rotation, scale, shear, shift, stroke weight)" if recipe["augment"] else "no augmentation"},
+{int(100 * recipe["validation_fraction"])} % of MNIST's training set held out for validation, seed {recipe["seed"]}.
 Trained in {metadata.get("training_seconds", 0):.0f} s on CPU with TensorFlow {metadata["versions"]["tensorflow"]}.
 
 ## Limitations
-Trained on MNIST only: 250 American writers from the early 1990s. Digits written in other
-styles (a crossed 7, a 1 with a long flag, a closed 4) are read less well. The model always
+Writers the data does not cover well (children, other scripts' numerals, digits written with
+a very thick brush at a small size, where loops fill) are read less well. The model always
 answers one of ten digits; the app reports low-confidence answers as uncertain.
 
 ## Data
-MNIST, by Yann LeCun, Corinna Cortes and Christopher J. C. Burges, CC BY-SA 3.0.
+{chr(10).join(credits)}
 """

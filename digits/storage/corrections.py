@@ -1,7 +1,7 @@
 """Drawings the model misread, saved with the right answer, to train on later.
 
-A Gradio flagging callback writes them to a folder; with a Hub dataset repo and a token it
-also pushes that folder with ``huggingface_hub.CommitScheduler``. The folder is an
+``CorrectionStore`` writes them to a folder; with a Hub dataset repo and a token it also pushes
+that folder with ``huggingface_hub.CommitScheduler``. The folder is an
 "imagefolder" dataset, so ``datasets.load_dataset("imagefolder", data_dir=...)`` and the
 Hub's viewer read it as it is:
 
@@ -25,14 +25,17 @@ from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
-import gradio as gr
 import numpy as np
 from PIL import Image
 
-from digits.preprocess import preprocess_ink
-from digits.segment import segment
+from digits import IMAGE_SIZE
+from digits.reading.preprocess import preprocess_ink
+from digits.reading.segment import segment
+
+if TYPE_CHECKING:  # the reader brings TensorFlow, which reading the folder back does not need
+    from digits.reading.reader import Reading
 
 logger = logging.getLogger(__name__)
 METADATA = "metadata.jsonl"
@@ -51,35 +54,37 @@ def parse_label(text: str | None) -> str:
     return label
 
 
-class CorrectionLog(gr.FlaggingCallback):
-    """Saves (reading, right answer) pairs: Gradio's flagging interface, our folder format.
+class CorrectionStore:
+    """Saves drawings with the answer someone typed, in a folder (see the module's docstring).
 
-    ``flag([reading, label])`` takes a ``digits.reader.Reading`` (its ``drawing`` is saved)
-    and the label typed; it returns how many drawings the folder holds.
+    Args:
+        folder: where to save; created on the first save.
+        model_id: says which model misread (recorded with each drawing).
+        hub_repo, hub_token: a Hub dataset repo to push the folder to, and a token that can
+            write to it; without both, drawings stay in the folder.
+        every: minutes between pushes.
     """
 
     def __init__(
         self,
+        folder: str | Path,
         *,
-        model: Callable[[], str] = str,
+        model_id: Callable[[], str] = str,
         hub_repo: str = "",
         hub_token: str | None = None,
         every: float = 5,
-    ):
-        """
-        Args:
-            model: says which model misread (recorded with each drawing).
-            hub_repo, hub_token: a Hub dataset repo to push the folder to, and a token that
-                can write to it; without both, drawings stay in the folder.
-            every: minutes between pushes.
-        """
-        self.model, self.hub_repo, self.hub_token, self.every = model, hub_repo, hub_token, every
+    ) -> None:
+        self.folder = Path(folder)
+        self.model_id, self.hub_repo, self.hub_token, self.every = model_id, hub_repo, hub_token, every
         self.scheduler = None
         self._lock = threading.Lock()
+        self._started = False
 
-    def setup(self, components: Any, flagging_dir: str | Path) -> None:
-        self.folder = Path(flagging_dir)
+    def _start(self) -> None:
+        """Create the folder and, with a Hub repo and a token, start pushing it (first save only,
+        so that nothing touches the disk or the network before someone saves)."""
         (self.folder / "images").mkdir(parents=True, exist_ok=True)
+        self._started = True
         if self.hub_repo and self.hub_token:
             from huggingface_hub import CommitScheduler
 
@@ -91,8 +96,12 @@ class CorrectionLog(gr.FlaggingCallback):
             except Exception as error:  # the Hub is optional: keep saving locally
                 logger.warning("corrections stay local: cannot use Hub dataset %s (%s)", self.hub_repo, error)
 
-    def flag(self, flag_data: list[Any], flag_option: str | None = None, username: str | None = None) -> int:
-        reading, text = flag_data
+    def save(self, reading: Reading | None, text: str | None) -> int:
+        """Save ``reading``'s drawing with the answer typed; returns how many the folder holds.
+
+        Raises:
+            ValueError: no answer, not digits, or nothing was drawn (the message says which).
+        """
         label = parse_label(text)
         if reading is None or reading.drawing is None:
             raise ValueError("Draw something first: there is nothing to save.")
@@ -102,18 +111,21 @@ class CorrectionLog(gr.FlaggingCallback):
             "label": label,
             "predicted": reading.text,
             "confidence": None if reading.confidence is None else round(reading.confidence, 4),
-            "model": self.model(),
+            "model": self.model_id(),
             "saved_at": datetime.now(UTC).isoformat(timespec="seconds"),
         }
         ink = Image.fromarray(reading.drawing)  # the ink read, with a margin of paper
-        with self._lock, self.scheduler.lock if self.scheduler else nullcontext():
-            temporary = self.folder / f".{uuid.uuid4().hex}.tmp"
-            ink.save(temporary, format="PNG")
-            os.replace(temporary, self.folder / name)  # the image is whole before it is listed
-            with open(self.folder / METADATA, "a+", encoding="utf-8") as file:
-                file.write(json.dumps(record) + "\n")
-                file.seek(0)
-                return sum(1 for _ in file)
+        with self._lock:
+            if not self._started:
+                self._start()
+            with self.scheduler.lock if self.scheduler else nullcontext():
+                temporary = self.folder / f".{uuid.uuid4().hex}.tmp"
+                ink.save(temporary, format="PNG")
+                os.replace(temporary, self.folder / name)  # the image is whole before it is listed
+                with open(self.folder / METADATA, "a+", encoding="utf-8") as file:
+                    file.write(json.dumps(record) + "\n")
+                    file.seek(0)
+                    return sum(1 for _ in file)
 
 
 @dataclass(frozen=True)
@@ -149,5 +161,5 @@ def load_corrections(folder: str | Path) -> Corrections:
         except (OSError, ValueError, KeyError, TypeError) as error:  # a torn last line, a lost file
             logger.warning("skipping a correction in %s: %s", folder, error)
             skipped += 1
-    stacked = np.stack(images) if images else np.zeros((0, 28, 28), np.float32)
+    stacked = np.stack(images) if images else np.zeros((0, IMAGE_SIZE, IMAGE_SIZE), np.float32)
     return Corrections(stacked, np.array(labels, dtype=np.int64), skipped)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import stat
 import subprocess
 import sys
 
@@ -17,13 +18,14 @@ import pytest
 from conftest import PROJECT_DIR
 from hub_server import FakeHub
 
-from digits.store import ModelLoadError, load_model, save_model
+from digits.settings import DIGIT_MODEL
+from digits.storage.files import ModelLoadError, load_model, save_model
 
 RESOLVE = """
 import json, logging, sys
 logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(name)s: %(message)s")
 from digits.settings import Settings
-from digits.store import resolve_model
+from digits.storage.resolver import resolve_model
 resolved = resolve_model(Settings.from_env())
 print(json.dumps({"source": resolved.source, "path": str(resolved.path)}))
 """
@@ -45,7 +47,7 @@ def resolve(env: dict[str, str]) -> tuple[int, dict, str]:
 
 def hub_env(hub: FakeHub, model_path, **extra: str) -> dict[str, str]:
     return {
-        "HF_ENDPOINT": hub.url, "DIGITS_HUB_REPO": "tester/digits", "DIGITS_MODEL_PATH": str(model_path),
+        "HF_ENDPOINT": hub.url, "DIGITS_HUB_REPO": "tester/digits", "DIGITS_MODEL_DIR": str(model_path.parent),
         "DIGITS_HUB_TIMEOUT": "2", "HF_HUB_DOWNLOAD_TIMEOUT": "2", "HF_HUB_ETAG_TIMEOUT": "2",
         "HF_HOME": str(model_path.parent / "hf_home"), **extra,
     }  # fmt: skip
@@ -75,31 +77,44 @@ class TestSaveAndLoad:
         with pytest.raises(ModelLoadError):
             load_model(path)
 
+    def test_saved_files_are_readable_by_all_whatever_the_umask(self, tmp_path, tiny_model_path):
+        """The mode is set on the file; the process-wide umask, which other threads use, is not touched."""
+        model = load_model(tiny_model_path)
+        path = tmp_path / "shared.h5"
+        old = os.umask(0o077)
+        try:
+            save_model(model, path, {"note": "hello"})
+            assert os.umask(0o077) == 0o077  # still what this test set
+        finally:
+            os.umask(old)
+        for written in (path, path.with_suffix(".json")):
+            assert stat.S_IMODE(written.stat().st_mode) == 0o644, written
+
 
 class TestResolve:
     def test_cached_model_is_used(self, tmp_path, tiny_model_path):
-        cached = tmp_path / "model.h5"
+        cached = tmp_path / DIGIT_MODEL
         shutil.copy(tiny_model_path, cached)
-        code, result, log = resolve({"DIGITS_MODEL_PATH": str(cached)})
+        code, result, log = resolve({"DIGITS_MODEL_DIR": str(tmp_path)})
         assert code == 0, log
         assert result == {"source": "cache", "path": str(cached)}
         assert "model from cache" in log
 
     def test_corrupt_cache_is_moved_aside_and_hub_used(self, tmp_path, tiny_model_path):
-        cached = tmp_path / "model.h5"
+        cached = tmp_path / DIGIT_MODEL
         cached.write_bytes(tiny_model_path.read_bytes()[:30_000])
-        with FakeHub({"mnist_cnn.h5": tiny_model_path}) as hub:
+        with FakeHub({DIGIT_MODEL: tiny_model_path}) as hub:
             code, result, log = resolve(hub_env(hub, cached))
         assert code == 0, log
         assert result["source"] == "hub" and "does not load" in log
-        assert len(list(tmp_path.glob("model.h5.corrupt-*"))) == 1
+        assert len(list(tmp_path.glob(f"{DIGIT_MODEL}.corrupt-*"))) == 1
         assert cached.read_bytes() == tiny_model_path.read_bytes()  # the Hub's file is now the cache
         load_model(cached)
 
     @pytest.mark.parametrize("mode", ["error", "missing", "hang", "wrong"])
     def test_failing_hub_falls_through_and_keeps_nothing(self, tmp_path, tiny_model_path, mode):
-        cached = tmp_path / "model.h5"
-        with FakeHub({"mnist_cnn.h5": tiny_model_path}, mode=mode) as hub:
+        cached = tmp_path / DIGIT_MODEL
+        with FakeHub({DIGIT_MODEL: tiny_model_path}, mode=mode) as hub:
             code, _, log = resolve(hub_env(hub, cached, DIGITS_ALLOW_TRAINING="0"))
             assert hub.requests, "the Hub was never asked"
         assert code != 0 and "NoModelError" in log
@@ -110,9 +125,9 @@ class TestResolve:
     def test_unwritable_model_folder_caches_in_the_user_cache(self, tmp_path, tiny_model_path):
         blocker = tmp_path / "app"
         blocker.write_text("a file where the model folder would go: nothing can be written below it")
-        wanted = blocker / "models" / "model.h5"
-        user_cache = tmp_path / "user-cache" / "digits" / "model.h5"
-        with FakeHub({"mnist_cnn.h5": tiny_model_path}) as hub:
+        wanted = blocker / "models" / DIGIT_MODEL
+        user_cache = tmp_path / "user-cache" / "digits" / DIGIT_MODEL
+        with FakeHub({DIGIT_MODEL: tiny_model_path}) as hub:
             env = hub_env(
                 hub, wanted, DIGITS_ALLOW_TRAINING="0", XDG_CACHE_HOME=str(tmp_path / "user-cache"),
                 HF_HOME=str(tmp_path / "hf_home"),
@@ -125,7 +140,7 @@ class TestResolve:
         assert hub.downloads == 1
 
     def test_no_cache_no_hub_trains_with_quick_recipe(self, tmp_path, tiny_mnist_dir):
-        cached = tmp_path / "model.h5"
+        cached = tmp_path / DIGIT_MODEL
         with FakeHub({}, mode="error") as hub:
             code, result, log = resolve(hub_env(hub, cached, MNIST_DIR=str(tiny_mnist_dir)))
         assert code == 0, log
@@ -133,11 +148,11 @@ class TestResolve:
         assert "training a model with the quick recipe" in log
         load_model(cached)
         metadata = json.loads(cached.with_suffix(".json").read_text())
-        assert metadata["recipe"]["epochs"] == 3 and metadata["train_images"] > 0
+        assert metadata["recipe"]["epochs"] == 3 and metadata["data_counts"]["mnist_train"] > 0
 
     def test_two_processes_starting_together_share_one_model(self, tmp_path, tiny_model_path):
-        cached = tmp_path / "model.h5"
-        with FakeHub({"mnist_cnn.h5": tiny_model_path}) as hub:
+        cached = tmp_path / DIGIT_MODEL
+        with FakeHub({DIGIT_MODEL: tiny_model_path}) as hub:
             env = hub_env(hub, cached, DIGITS_ALLOW_TRAINING="0")
             processes = [start_resolve(env) for _ in range(2)]
             outputs = [process.communicate(timeout=300) for process in processes]
@@ -152,7 +167,7 @@ class TestResolve:
 KILL_DURING_SAVE = """
 import sys
 from pathlib import Path
-from digits.store import load_model, save_model
+from digits.storage.files import load_model, save_model
 model = load_model(Path(sys.argv[1]))
 print("ready", flush=True)
 while True:

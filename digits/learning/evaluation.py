@@ -1,14 +1,31 @@
-"""Scores a model on MNIST's test set: as given, as Sketchpad drawings, and as numbers."""
+"""Scores: accuracy and confusion, MNIST's test set as given and as Sketchpad drawings, numbers."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import numpy as np
 from PIL import Image
 
-from digits.inference import Predictor
-from digits.preprocess import bounding_box, preprocess
-from digits.sketch import CANVAS_SIZE, render_sketch
-from digits.training import evaluate, preprocess_all
+from digits import NUM_CLASSES
+from digits.learning.drawing import CANVAS_SIZE, render_sketch
+from digits.learning.mnist import preprocess_all
+from digits.learning.pen import PenDigits
+from digits.learning.renders import Spread, draw_all, pen_pool, style_strokes
+from digits.reading.preprocess import bounding_box, preprocess
+
+
+def evaluate(probabilities: np.ndarray, labels: np.ndarray) -> dict:
+    """Accuracy, per-class accuracy and confusion matrix (rows: true, columns: predicted)."""
+    predicted = probabilities.argmax(axis=1)
+    confusion = np.zeros((NUM_CLASSES, NUM_CLASSES), dtype=int)
+    np.add.at(confusion, (labels, predicted), 1)
+    per_class = confusion.diagonal() / np.maximum(confusion.sum(axis=1), 1)
+    return {
+        "accuracy": round(float((predicted == labels).mean()), 5),
+        "per_class_accuracy": {str(digit): round(float(a), 5) for digit, a in enumerate(per_class)},
+        "confusion_matrix": confusion.tolist(),
+    }
 
 
 def sketch_set(images: np.ndarray, *, seed: int = 0) -> np.ndarray:
@@ -18,30 +35,54 @@ def sketch_set(images: np.ndarray, *, seed: int = 0) -> np.ndarray:
 
 
 def score(
-    predictor: Predictor,
+    probabilities: Callable[[np.ndarray], np.ndarray],
     x_test: np.ndarray,
     y_test: np.ndarray,
     *,
     sketch_count: int = 2000,
-    preprocess_inputs: bool = True,
 ) -> dict:
     """Test-set scores: MNIST as given, MNIST through the app's preprocessing, drawings.
 
     Args:
-        preprocess_inputs: score MNIST "as given" through the app's preprocessing too (the
-            robust recipe); the seed recipe reads raw MNIST.
+        probabilities: the model, from (N, 28, 28) images to (N, 10) probabilities.
         sketch_count: how many test digits to draw (the first N, with a fixed seed).
     """
     raw = x_test.astype(np.float32) / 255.0
-    scores = {"mnist_test": evaluate(predictor.probabilities(raw), y_test)}
+    scores = {"mnist_test": evaluate(probabilities(raw), y_test)}
     scores["mnist_test_preprocessed"] = {
-        "accuracy": evaluate(predictor.probabilities(preprocess_all(x_test)), y_test)["accuracy"]
+        "accuracy": evaluate(probabilities(preprocess_all(x_test)), y_test)["accuracy"]
     }
     if sketch_count:
         drawn = sketch_set(x_test[:sketch_count])
-        sketch = evaluate(predictor.probabilities(drawn), y_test[:sketch_count])
+        sketch = evaluate(probabilities(drawn), y_test[:sketch_count])
         scores["sketch"] = {"count": sketch_count, **sketch}
     return scores
+
+
+def score_pen(
+    probabilities: Callable[[np.ndarray], np.ndarray], held_out: PenDigits, *, spread: Spread, style_count: int = 300
+) -> dict:
+    """Scores on held-out writers' pen digits, each drawn once as in training (fixed seeds):
+    accuracy, the worst writer's, and each writing style's (made from their digits)."""
+    drawn, labels = pen_pool(held_out, variants=1, seed=0, spread=spread)
+    scores = evaluate(probabilities(drawn.astype(np.float32) / 255), labels)
+    right = probabilities(drawn.astype(np.float32) / 255).argmax(axis=1) == labels
+    by_writer = {writer: float(right[held_out.writers == writer].mean()) for writer in set(held_out.writers)}
+    worst = min(by_writer, key=by_writer.get)
+    strokes, style_labels, names = style_strokes(held_out, per_style=style_count, seed=1)
+    styled = draw_all(strokes, seed=2, spread=spread).astype(np.float32) / 255
+    styled_right = probabilities(styled).argmax(axis=1) == style_labels
+    names = np.array(names)
+    return {
+        "pen_held_out": {
+            "count": len(labels), "writers": len(by_writer), "worst_writer": worst,
+            "worst_writer_accuracy": round(by_writer[worst], 5), **scores,
+        },
+        "pen_held_out_styles": {
+            name: {"count": int((names == name).sum()), "accuracy": round(float(styled_right[names == name].mean()), 5)}
+            for name in dict.fromkeys(names)
+        },
+    }  # fmt: skip
 
 
 # How far apart the digits of a composed number are: the gap between neighbours' boxes, as a

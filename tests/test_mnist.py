@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import socket
+
 import numpy as np
 import pytest
-from conftest import write_idx
+from conftest import run_python, write_idx
 
-from digits.data import IMAGES_MAGIC, LABELS_MAGIC, MnistError, load_mnist, read_idx
+from digits.learning.mnist import IMAGES_MAGIC, LABELS_MAGIC, MnistError, load_mnist, read_idx
 
 
 class TestReadIdx:
@@ -67,8 +69,21 @@ class TestLoadMnist:
         assert set(np.unique(mnist.y_test)) == set(range(10))
         assert len(mnist.checksums) == 4 and all(len(s) == 64 for s in mnist.checksums.values())
 
-    def test_failed_download_says_how_to_use_local_files(self, monkeypatch):
-        # No internet here: the real Keras download fails, and the error points to the fix.
-        monkeypatch.setenv("KERAS_HOME", str(__import__("tempfile").mkdtemp()))
-        with pytest.raises(MnistError, match="--data-dir or MNIST_DIR"):
-            load_mnist(None)
+    def test_failed_download_says_how_to_use_local_files(self, tmp_path):
+        """Keras's real download code, in a fresh process whose Keras cache is empty and whose
+        HTTPS goes through a proxy on a loopback port where nothing listens: it fails
+        whether or not this machine has internet, and the error points to the fix."""
+        with socket.socket() as closed:
+            closed.bind(("127.0.0.1", 0))
+            port = closed.getsockname()[1]
+        script = (
+            "from digits.learning.mnist import MnistError, load_mnist\n"
+            "try:\n    load_mnist(None)\nexcept MnistError as error:\n    print('MnistError:', error)\n"
+        )
+        proxy = f"http://127.0.0.1:{port}"
+        env = {"KERAS_HOME": str(tmp_path), "HTTPS_PROXY": proxy, "https_proxy": proxy, "NO_PROXY": ""}
+        output = run_python("-c", script, env=env).stdout
+        assert "Downloading data from https://" in output  # Keras's own download code ran...
+        assert "MnistError: could not download MNIST" in output and "Connection refused" in output  # ...to the proxy
+        assert "--data-dir or MNIST_DIR" in output
+        assert not list(tmp_path.rglob("*.npz"))

@@ -1,4 +1,8 @@
-"""How a seed-style app serves: resize the composite to 28x28 and call model.predict per request."""
+"""How a plain app serves: resize the composite to 28x28 and call model.predict per request.
+
+The comparison point for bench/latency.py: the same model, without this app's preprocessing
+and compiled call.
+"""
 
 import sys
 from pathlib import Path
@@ -7,9 +11,10 @@ import gradio as gr
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from digits.store import load_model  # noqa: E402
+from digits.settings import Settings  # noqa: E402
+from digits.storage.files import load_model  # noqa: E402
 
-model = load_model(Path(__file__).resolve().parent.parent / "models" / "mnist_cnn.h5")
+model = load_model(Settings.from_env().digit_model_path)
 
 
 def predict(sketch):
@@ -21,7 +26,7 @@ def predict(sketch):
 with gr.Blocks() as demo:
     sketchpad = gr.Sketchpad(type="pil", image_mode="RGBA", canvas_size=(800, 800))
     label = gr.Label()
-    sketchpad.change(predict, sketchpad, label, api_name="predict", concurrency_limit=4)
+    sketchpad.change(predict, sketchpad, label, api_name="predict", concurrency_limit=2)
 
 if __name__ == "__main__":
     demo.queue(max_size=64).launch()

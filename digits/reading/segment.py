@@ -9,7 +9,7 @@
    columns with least ink, and the model decides: the cuts whose pieces it reads most
    surely win, and reading the group whole is one of the choices (see ``choose_cuts``).
 
-Only geometry lives here; ``digits.reader`` brings the model.
+Only geometry lives here; ``digits.reading.reader`` brings the model.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image
 
-from digits.preprocess import bounding_box
+from digits.reading.preprocess import bounding_box
 
 SEGMENT_SIZE = 200  # the longer side of the ink at which pieces are found
 SPECK = 0.03  # a piece with less ink than this share of the largest one is a stray mark

@@ -15,11 +15,13 @@ from pathlib import Path
 
 import numpy as np
 
+from digits import IMAGE_SIZE
+from digits.reading.preprocess import preprocess_ink
+
 logger = logging.getLogger(__name__)
 
 IMAGES_MAGIC = 0x00000803
 LABELS_MAGIC = 0x00000801
-IMAGE_SIZE = 28
 
 SPLIT_FILES = {
     "train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
@@ -111,3 +113,8 @@ def load_mnist(data_dir: str | Path | None = None) -> Mnist:
             f"could not download MNIST ({error}); point --data-dir or MNIST_DIR at a folder holding the four IDX files"
         ) from error
     return Mnist(x_train, y_train, x_test, y_test, "keras.datasets.mnist", {})
+
+
+def preprocess_all(images: np.ndarray) -> np.ndarray:
+    """Run MNIST images (uint8, 0 = background) through the app's preprocessing."""
+    return np.stack([preprocess_ink(image.astype(np.float32) / 255.0) for image in images])

@@ -1,0 +1,123 @@
+"""Where bytes become pixels: every image the app reads is opened here, and refused here.
+
+A file that is not an image, is cut short, or is too large raises ``ImageError`` with a
+message meant for the person who sent it; the app shows that message and keeps serving.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import io
+import struct
+import warnings
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PIL import Image
+
+MAX_PIXELS = 40_000_000  # larger images are refused before their pixels are decoded
+MAX_SIDE = 1600  # JPEGs decode at a reduced scale beyond this; other images are reduced after
+# What Pillow raises for a damaged or truncated file, depending on the format and the damage.
+DAMAGED = (OSError, SyntaxError, ValueError, TypeError, EOFError, IndexError, struct.error, ZeroDivisionError)
+
+
+class ImageError(ValueError):
+    """An input that cannot be read as an image: not one, damaged, or too large."""
+
+
+def _describe(error: Exception) -> str:
+    """What went wrong, without the server's temporary paths that PIL puts in its messages."""
+    if isinstance(error, Image.UnidentifiedImageError):
+        return "not an image format Pillow recognises"
+    text = str(error).rstrip(".")
+    return text if text and "/" not in text else type(error).__name__
+
+
+def open_image(source: str | Path | bytes) -> Image.Image:
+    """Open and decode an image file; its size is checked before any pixel is decoded.
+
+    Args:
+        source: a path, or the bytes of an image file.
+
+    Raises:
+        ImageError: not an image, corrupt, or more than ``MAX_PIXELS`` pixels.
+    """
+    stream = io.BytesIO(source) if isinstance(source, bytes) else source
+    try:
+        with warnings.catch_warnings():  # the size is checked here, against our own limit
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            image = Image.open(stream)
+            width, height = image.size
+            if width * height > MAX_PIXELS:
+                raise ImageError(f"That image is {width}x{height}: more than {MAX_PIXELS:,} pixels is too large.")
+            if getattr(image, "n_frames", 1) > 1:
+                image.seek(0)  # animated GIF/WebP/TIFF: read the first frame
+            image.draft("L", (MAX_SIDE, MAX_SIDE))
+            image.load()
+    except ImageError:
+        raise
+    except Image.DecompressionBombError as error:
+        raise ImageError(f"That image has far more than {MAX_PIXELS:,} pixels: too large.") from error
+    except DAMAGED as error:
+        raise ImageError(f"That file is not a readable image: {_describe(error)}.") from error
+    return image
+
+
+def as_image(value: Any) -> Image.Image:
+    """A PIL image from an image, an array (0..1 or 0..255), a path, bytes, or Gradio file data."""
+    if isinstance(value, Image.Image):
+        return value
+    if isinstance(value, np.ndarray):
+        array = value
+        if array.dtype != np.uint8:
+            array = np.clip(array * (255 if array.max() <= 1 else 1), 0, 255).astype(np.uint8)
+        return Image.fromarray(array.squeeze())
+    if isinstance(value, str) and value.startswith("data:"):
+        return open_image(_data_url_bytes(value))
+    if isinstance(value, (str, Path, bytes)):
+        return open_image(value)
+    if isinstance(value, dict) and value.get("path"):  # Gradio's FileData, as a dict
+        return open_image(value["path"])
+    raise ImageError(f"Expected an image, got {type(value).__name__}.")
+
+
+def _data_url_bytes(url: str) -> bytes:
+    """The bytes of a ``data:[<type>];base64,<data>`` URL."""
+    header, _, data = url.partition(",")
+    if not header.endswith(";base64"):
+        raise ImageError("That data: URL is not base64-encoded.")
+    try:
+        return base64.b64decode(data, validate=True)
+    except (binascii.Error, ValueError) as error:
+        raise ImageError("That data: URL is not valid base64.") from error
+
+
+def is_sketch(value: Any) -> bool:
+    """A Sketchpad/ImageEditor value ``{background, layers, composite}`` rather than one image."""
+    return isinstance(value, dict) and "path" not in value
+
+
+def flatten_sketch(value: dict[str, Any]) -> Image.Image | None:
+    """One image from a Sketchpad value ``{background, layers, composite}``; None if empty.
+
+    The composite is what the browser shows, so it wins. Without one (API callers may send
+    only layers), the layers are laid over the background, which may itself be missing.
+    """
+    composite = value.get("composite")
+    if composite is not None:
+        return as_image(composite)
+    background = value.get("background")
+    layers = [as_image(layer) for layer in value.get("layers") or [] if layer is not None]
+    if background is None and not layers:
+        return None
+    base = as_image(background) if background is not None else None
+    size = base.size if base is not None else layers[0].size
+    canvas = base.convert("RGBA") if base is not None else Image.new("RGBA", size, (0, 0, 0, 0))
+    for layer in layers:
+        layer = layer.convert("RGBA")
+        if layer.size != size:
+            layer = layer.resize(size)
+        canvas.alpha_composite(layer)
+    return canvas

@@ -1,0 +1,1 @@
+"""Data sets, drawing them as the sketchpad does, the networks, recipes, training and scores."""

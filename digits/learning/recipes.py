@@ -1,0 +1,49 @@
+"""Recipes: everything that decides how a model is trained, as plain data.
+
+Kept apart from the training code so that ``train.py --help`` can show the defaults without
+importing TensorFlow.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+
+from digits.learning.renders import Spread
+
+ARCHITECTURES = ("robust", "baseline")
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """How a model is trained. The defaults are the shipped model's recipe."""
+
+    arch: str = "robust"
+    epochs: int = 24
+    batch_size: int = 128
+    learning_rate: float = 3e-3
+    cosine_decay: bool = True  # anneal the learning rate to 1 % of its start over the run
+    validation_fraction: float = 0.1
+    dropout_rate: float = 0.4
+    augment: bool = True
+    # Train on MNIST as the app's preprocessing redraws it, mixed with MNIST as it is, so
+    # the model knows both the served distribution and MNIST's own.
+    preprocessed_fraction: float = 0.5
+    seed: int = 1234
+    limit: int | None = None  # use only the first N training images (quick runs, tests)
+    extra_repeat: int = 10  # times each extra example (an accepted correction) is shown per epoch
+    # Real pen handwriting (UNIPEN's training writers), drawn as people draw on the sketchpad.
+    pen_share: float = 0.5  # of each epoch's examples; 0: MNIST alone
+    pen_variants: int = 12  # drawings made of each pen digit before training
+    style_count: int = 1500  # drawings of each style in digits.learning.styles
+    pen_validation_share: float = 0.1  # of the training writers, kept for validation
+    spread: Spread = field(default_factory=Spread)  # sizes and brushes of the drawings
+
+
+# The CNN and recipe the project started from, kept to measure against.
+BASELINE_RECIPE = Recipe(
+    arch="baseline", epochs=10, batch_size=32, learning_rate=1e-3, cosine_decay=False, validation_fraction=0.2,
+    augment=False, preprocessed_fraction=0.0, pen_share=0.0,
+)  # fmt: skip
+# What the app trains when it finds no model at all: minutes, not an hour.
+QUICK_RECIPE = dataclasses.replace(Recipe(), epochs=3, limit=20_000, pen_variants=2, style_count=300)

@@ -1,0 +1,94 @@
+"""Pen strokes: normalised, changed the ways hands differ, and placed on the canvas.
+
+Augmentation happens to the pen's path, before anything is drawn, so that a slanted or warped
+digit is still drawn with a round brush of even width, as a person would draw it: slant,
+rotation, aspect, a smooth elastic warp of the whole path, and a tremor on each point. Strokes
+keep their order.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from digits.learning.drawing import CANVAS_SIZE
+
+Strokes = list[np.ndarray]  # one digit (or number): its strokes, each an (n, 2) float array of x, y
+
+
+def bounds(strokes: Strokes) -> tuple[np.ndarray, np.ndarray]:
+    """The strokes' (min x, min y) and (max x, max y)."""
+    points = np.concatenate(strokes)
+    return points.min(axis=0), points.max(axis=0)
+
+
+def normalize(strokes: Strokes) -> Strokes:
+    """The strokes centred on their box and 1 unit tall, y down.
+
+    A dash or another flat shape has little height; its scale comes from its width instead (at
+    most 2 units wide), so that it is not blown up into a huge line.
+    """
+    low, high = bounds(strokes)
+    width, height = high - low
+    scale = max(height, width / 2, 1e-6)
+    centre = (low + high) / 2
+    return [((stroke - centre) / scale).astype(np.float32) for stroke in strokes]
+
+
+def smooth(stroke: np.ndarray, steps: int = 4) -> np.ndarray:
+    """A Catmull-Rom curve through the stroke's points: a hand's path between sparse samples."""
+    if len(stroke) < 3:
+        return stroke
+    padded = np.concatenate([stroke[:1], stroke, stroke[-1:]])
+    p0, p1, p2, p3 = padded[:-3], padded[1:-2], padded[2:-1], padded[3:]  # each segment p1 -> p2
+    t = np.linspace(0, 1, steps, endpoint=False)[:, None, None]
+    curve = 0.5 * (
+        2 * p1 + (p2 - p0) * t + (2 * p0 - 5 * p1 + 4 * p2 - p3) * t**2 + (3 * p1 - p0 - 3 * p2 + p3) * t**3
+    )  # (steps, segments, 2)
+    return np.concatenate([curve.transpose(1, 0, 2).reshape(-1, 2), stroke[-1:]]).astype(np.float32)
+
+
+def elastic(rng: np.random.Generator, amplitude: float, components: int = 3):
+    """A smooth random displacement field over the unit digit: a few long waves per axis."""
+    frequencies = rng.uniform(0.4, 1.6, (2, components, 2)) * rng.choice([-1, 1], (2, components, 2))
+    phases = rng.uniform(0, 2 * np.pi, (2, components))
+    weights = rng.normal(0, amplitude / np.sqrt(components), (2, components))
+
+    def displace(points: np.ndarray) -> np.ndarray:
+        waves = np.sin(2 * np.pi * np.einsum("nd,acd->nac", points, frequencies) + phases)  # (n, axis, k)
+        return points + (waves * weights).sum(axis=2)
+
+    return displace
+
+
+def augment(strokes: Strokes, rng: np.random.Generator, *, strength: float = 1.0) -> Strokes:
+    """The strokes as another hand might have drawn them, still 1 unit tall and centred.
+
+    Args:
+        strength: 0 leaves the shape as it is; 1 is the training recipe's spread.
+    """
+    angle = rng.normal(0, 0.10 * strength)  # radians
+    shear = rng.normal(0, 0.18 * strength)  # slant: x moves with y
+    aspect = np.exp(rng.normal(0, 0.15 * strength))  # width / height
+    cos, sin = np.cos(angle), np.sin(angle)
+    matrix = np.array([[cos, -sin], [sin, cos]]) @ np.array([[aspect, -shear], [0.0, 1.0]])
+    warp = elastic(rng, 0.035 * strength)
+    tremor = abs(rng.normal(0, 0.004 * strength))
+    changed = []
+    for stroke in strokes:
+        points = smooth(stroke) if rng.random() < 0.5 else stroke
+        points = warp(points @ matrix.T)
+        changed.append(points + rng.normal(0, tremor, points.shape))
+    return normalize(changed)
+
+
+def random_placement(
+    strokes: Strokes, rng: np.random.Generator, *, height: float, brush: float, canvas_size: int = CANVAS_SIZE
+) -> Strokes:
+    """Unit strokes ``height`` px tall (less if that would not fit), anywhere on the canvas."""
+    low, high = bounds(strokes)
+    extent = high - low
+    room = canvas_size - brush - 2
+    scale = min(height / max(extent[1], 1e-6), room / max(extent[0], 1e-6), room / max(extent[1], 1e-6))
+    size = extent * scale
+    corner = [rng.uniform(brush / 2 + 1, max(brush / 2 + 1, canvas_size - brush / 2 - 1 - s)) for s in size]
+    return [(stroke - low) * scale + corner for stroke in strokes]

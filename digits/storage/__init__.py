@@ -1,0 +1,1 @@
+"""Model files (written atomically), the Hub, finding a model to serve, and saved corrections."""

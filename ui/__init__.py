@@ -1,0 +1,7 @@
+"""What only the page needs: component subclasses, how a reading is shown, the CSS and the JS."""
+
+from pathlib import Path
+
+UI_DIR = Path(__file__).resolve().parent
+CSS = (UI_DIR / "page.css").read_text()
+JS = (UI_DIR / "page.js").read_text()  # a function Gradio runs once the page has loaded
