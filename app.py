@@ -1,4 +1,4 @@
-"""Draw a digit, and a small CNN reads it: a Gradio Blocks app for Hugging Face Spaces.
+"""Draw a digit or a number, and small networks read it: a Gradio Blocks app for Hugging Face Spaces.
 
 python app.py        # then open http://127.0.0.1:7860
 """
@@ -12,83 +12,81 @@ from typing import Any
 import gradio as gr
 
 from digits.images import ImageError
+from digits.reading.preprocess import DrawingRefused
 from digits.reading.reader import PROMPT, DigitReader, Reading
 from digits.settings import PROJECT_DIR, Settings
 from digits.storage.corrections import CorrectionStore
-from digits.storage.resolver import resolve_model
+from digits.storage.resolver import resolve_models
 from ui import CSS, JS
 from ui.components import RawImage, RawSketchpad, Verdict
-from ui.views import EMPTY_CHART, details, label_value
+from ui.views import EMPTY_CHART, details, label_value, number_json
 
 logger = logging.getLogger("app")
 settings = Settings.from_env()
-reader = DigitReader(lambda: resolve_model(settings))  # finds the model on first use, not at import
+reader = DigitReader(lambda: resolve_models(settings))  # finds the models on first use, not at import
 corrections = CorrectionStore(
     settings.corrections_dir, model_id=lambda: reader.model_id, hub_repo=settings.corrections_repo,
-    hub_token=settings.hf_token,
+    hub_token=settings.hf_token, per_hour=settings.corrections_per_hour, max_count=settings.corrections_max,
+    max_bytes=int(settings.corrections_max_mb * 1e6),
 )  # fmt: skip
 # The digits 0-9 (bold and thin), then numbers.
 EXAMPLES = [
     str(path) for folder in ("examples", "examples/numbers") for path in sorted((PROJECT_DIR / folder).glob("*.png"))
 ]
-# Every event that runs the model shares one limit, sized for the two cores of a free Space:
-# a reading is ~5 ms of preprocessing (partly outside the GIL) and ~1 ms of model call.
+# Every event that runs a model shares one limit, sized for the two cores of a free Space.
 MODEL_EVENTS = {"concurrency_id": "model", "concurrency_limit": 2}
+SESSION_MINUTES = 30  # how long the page keeps a visitor's last reading (for "why" and "wrong?")
 
 
 def read(value: Any) -> Reading:
-    """The reader's answer; a file it cannot read becomes a message for the person who sent it."""
+    """The reader's answer; an input it cannot or will not read becomes a message for its sender."""
     try:
         return reader.read(value)
-    except ImageError as error:
+    except (ImageError, DrawingRefused) as error:
         raise gr.Error(str(error)) from error
 
 
-def predict(sketch: dict | None) -> tuple[Any, Reading]:
-    """Read the digit drawn on the sketchpad (several side by side are read as a number).
+def predict(sketch: dict | None) -> Any:
+    """Read the digit drawn on a sketchpad (several side by side are read as a number).
 
     Args:
-        sketch: the Sketchpad value: background, layers and composite images.
+        sketch: the Sketchpad value {"background", "layers", "composite"}; the composite alone
+            (an image of the drawing: dark ink on a light background, or the reverse) is enough.
     Returns:
-        The digit with confidences for all ten, "uncertain" with them, the number read
-        (e.g. "42"), or a prompt to draw.
+        {"label": the digit read, "uncertain", the number read (e.g. "42") or a prompt to draw,
+        "confidences": [{"label": "0".."9", "confidence"}, ...] for a single digit}.
     """
-    reading = read(sketch)
-    return label_value(reading), reading
+    return label_value(read(sketch))
 
 
-def read_number(sketch: dict | None) -> dict:
-    """Read a number drawn on the sketchpad as digits side by side, each on its own.
-
-    Args:
-        sketch: the Sketchpad value: background, layers and composite images.
-    Returns:
-        {"number": "2025" ("?" for a digit the model is unsure of; "" if none),
-        "status", "message", "digits": [{"digit", "confidence", "status",
-        "box": [x0, y0, x1, y1] in canvas pixels}, ...] left to right}.
-    """
-    reading = read(sketch)
-    digits = reading.parts or ((reading,) if reading.probabilities is not None else ())
-    return {
-        "number": reading.text,
-        "status": reading.status,
-        "message": reading.message,
-        "digits": [
-            {"digit": part.digit, "confidence": round(part.confidence, 4), "status": part.status, "box": list(part.box)}
-            for part in digits
-        ],
-    }
-
-
-def predict_image(image: str | bytes | None) -> tuple[Any, Reading]:
+def predict_image(image: str | bytes | None) -> Any:
     """Read the digit in a photo or scan (dark ink on light paper, or the reverse).
 
     Args:
         image: an image file of one digit.
     Returns:
-        The digit with confidences for all ten, "uncertain" with them, or a prompt.
+        {"label": the digit read, "uncertain" or a prompt, "confidences": all ten digits'}.
     """
-    reading = read(image)
+    return label_value(read(image))
+
+
+def read_number(sketch: dict | None) -> dict:
+    """Read a number drawn on a sketchpad, digit by digit, with where each digit is.
+
+    Args:
+        sketch: the Sketchpad value {"background", "layers", "composite"}; the composite alone
+            is enough.
+    Returns:
+        {"number": "2025" ("?" for a digit it is unsure of; "" if none), "status", "message",
+        "digits": [{"digit", "confidence", "status", "box": [x0, y0, x1, y1] in the image's
+        pixels}, ...] left to right}.
+    """
+    return number_json(read(sketch))
+
+
+def show(value: Any) -> tuple[Any, Reading]:
+    """The page's reading: the verdict, and the reading kept for the details, "why" and "wrong?"."""
+    reading = read(value)
     return label_value(reading), reading
 
 
@@ -100,21 +98,21 @@ def show_why(reading: Reading | None, wanted: bool) -> Any:
     return gr.update(value=picture, visible=True)
 
 
-def save_correction(reading: Reading | None, text: str) -> tuple[str, Any]:
-    """Save the drawing with the answer typed, for `train.py --extra-data`."""
+def save_correction(reading: Reading | None, text: str, request: gr.Request) -> tuple[str, Any]:
+    """Save the drawing with the answer typed, to be reviewed for training the next model."""
     try:
-        count = corrections.save(reading, text)
+        count = corrections.save(reading, text, client=request.client.host if request.client else "")
     except ValueError as error:
         raise gr.Error(str(error)) from error
     return f"Saved as {text.strip()}, thank you ({count} saved so far).", gr.update(value="")
 
 
-with gr.Blocks(title="Digit reader") as demo:
+with gr.Blocks(title="Digit reader", delete_cache=(600, 3600)) as demo:
     gr.Markdown(
-        "# ✍️ Digit reader\nDraw a digit from 0 to 9, or a number with its digits side by side, and a small CNN "
-        "trained on MNIST reads it as you draw."
+        "# ✍️ Digit reader\nDraw a digit from 0 to 9, or a number, and small networks trained on MNIST and on "
+        "real pen handwriting read it as you draw."
     )
-    reading_state = gr.State()
+    reading_state = gr.State(time_to_live=SESSION_MINUTES * 60)
     with gr.Row(equal_height=False):
         with gr.Column(scale=3, min_width=300):
             with gr.Tab("Draw"):
@@ -146,25 +144,24 @@ with gr.Blocks(title="Digit reader") as demo:
                 with gr.Row():
                     right_answer = gr.Textbox(label="It was", placeholder="e.g. 7 or 42", max_lines=1, scale=2)
                     save = gr.Button("Save", scale=1)
-                saved = gr.Markdown("Saved drawings are used by `train.py --extra-data` to train the next model.")
+                saved = gr.Markdown("Saved drawings are reviewed, then used to train the next model.")
     number = gr.JSON(visible=False)
 
-    def show_reading(trigger, fn, inputs, **options):
-        """Run ``fn`` on ``trigger``, then fill in the details, then (if asked) why."""
+    # The page's own events: they keep the reading in the visitor's session, for the details.
+    def show_reading(trigger, inputs, **options):
+        """Read ``inputs`` on ``trigger``, then fill in the details, then (if asked) why."""
         private = {"show_progress": "hidden", "api_visibility": "private"}
         return (
-            trigger(fn, inputs=inputs, outputs=[verdict, reading_state], show_progress="hidden", **MODEL_EVENTS,
-                    **options)
+            trigger(show, inputs=inputs, outputs=[verdict, reading_state], **MODEL_EVENTS, **private, **options)
             .then(details, inputs=reading_state, outputs=[status, chart, seen, boxes], **private)
             .then(show_why, inputs=[reading_state, why_wanted], outputs=why, **MODEL_EVENTS, **private)
         )  # fmt: skip
 
-    show_reading(sketchpad.change, predict, sketchpad, api_name="predict", trigger_mode="always_last")
-    show_reading(upload.change, predict_image, upload, api_name="predict_image")
+    show_reading(sketchpad.change, sketchpad, trigger_mode="always_last")
+    show_reading(upload.change, upload)
     # The editor does not fire .change when its value is set by an example or by Clear.
-    show_reading(examples.load_input_event.then, predict, sketchpad, api_visibility="private")
-    cleared = clear.click(lambda: None, outputs=sketchpad, api_visibility="private")
-    show_reading(cleared.then, predict, sketchpad, api_visibility="private")
+    show_reading(examples.load_input_event.then, sketchpad)
+    show_reading(clear.click(lambda: None, outputs=sketchpad, api_visibility="private").then, sketchpad)
     why_wanted.change(
         show_why, inputs=[reading_state, why_wanted], outputs=why, api_visibility="private", **MODEL_EVENTS
     )
@@ -172,26 +169,31 @@ with gr.Blocks(title="Digit reader") as demo:
         [save.click, right_answer.submit], save_correction, inputs=[reading_state, right_answer],
         outputs=[saved, right_answer], api_visibility="private", concurrency_limit=1,
     )  # fmt: skip
-    # An API-only endpoint: the page reads numbers through /predict's event.
+    # The public API: each call stands alone and keeps nothing in a session.
+    gr.on([], predict, inputs=sketchpad, outputs=verdict, api_name="predict", **MODEL_EVENTS)
+    gr.on([], predict_image, inputs=upload, outputs=verdict, api_name="predict_image", **MODEL_EVENTS)
     gr.on([], read_number, inputs=sketchpad, outputs=number, api_name="read_number", **MODEL_EVENTS)
 
 
 def launch(**overrides: Any):
     """Serve the app as deployed; tests pass overrides such as ``prevent_thread_lock``."""
     if settings.mcp_server and importlib.util.find_spec("mcp") is None:
-        raise SystemExit("DIGITS_MCP=1 needs Gradio's MCP extra: pip install 'gradio[mcp]==6.31.0'")
+        raise SystemExit("DIGITS_MCP=1 needs Gradio's MCP extra: pip install -r requirements-mcp.txt")
     options = {
         "css": CSS, "js": JS, "theme": gr.themes.Soft(), "max_file_size": settings.max_file_size,
-        "mcp_server": settings.mcp_server, "show_error": True,
+        "mcp_server": settings.mcp_server,
+        "show_error": False,  # unexpected errors stay in the log; gr.Error messages still reach people
+        "state_session_capacity": 2000,  # sessions whose reading is kept (about 100 KB each)
     }  # fmt: skip
-    # Events that only format (the details, Clear, loading an example) run without a limit.
-    return demo.queue(max_size=64, default_concurrency_limit=None).launch(**(options | overrides))
+    # Formatting events (the details, Clear, loading an example) run without a limit; a few
+    # hundred waiting readings are at most a few seconds of work, each bounded (digits.reading).
+    return demo.queue(max_size=256, default_concurrency_limit=None).launch(**(options | overrides))
 
 
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
-    resolved = reader.load()  # before serving, so the first visitor does not wait
-    logger.info("serving %s", resolved.path)
+    reader.load()  # before serving, so the first visitor does not wait
+    logger.info("serving %s", reader.model_id)
     launch()
 
 

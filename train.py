@@ -1,9 +1,10 @@
-"""Train a digit CNN and save it as .h5 with a JSON file of how it was made and what it scored.
+"""Train the app's networks and save each as .h5 with a JSON file of how it was made and what it scored.
 
-It learns from MNIST and from real pen handwriting (UNIPEN's training writers, drawn as people
+Both learn from MNIST and from real pen handwriting (UNIPEN's training writers, drawn as people
 draw on the sketchpad); a fifth of UNIPEN's writers are held out and only measured on.
 
-python train.py                            # the shipped model (robust recipe)
+python train.py                            # the shipped digit model (robust recipe)
+python train.py --model number             # the shipped sequence model, which reads numbers
 python train.py --arch baseline            # the CNN and recipe the project started from
 python train.py --epochs 1 --limit 500 --output /tmp/tiny.h5   # a quick check
 python train.py --extra-data corrections   # also learn from accepted corrections
@@ -17,22 +18,30 @@ import logging
 import sys
 from pathlib import Path
 
-from digits.learning.recipes import ARCHITECTURES, BASELINE_RECIPE, Recipe
-from digits.settings import BASELINE_MODEL, DIGIT_MODEL, MODELS_DIR, Settings
+from digits.learning.recipes import ARCHITECTURES, BASELINE_RECIPE, NumberRecipe, Recipe
+from digits.settings import BASELINE_MODEL, DIGIT_MODEL, MODELS_DIR, NUMBER_MODEL, Settings
 
-RECIPES = {"robust": Recipe(), "baseline": BASELINE_RECIPE}
+RECIPES = {
+    "robust": Recipe(), "small": dataclasses.replace(Recipe(), arch="small"), "baseline": BASELINE_RECIPE,
+    "number": NumberRecipe(),
+}  # fmt: skip
 
 
 def _defaults(field: str) -> str:
-    return ", ".join(f"{arch}: {getattr(recipe, field)}" for arch, recipe in RECIPES.items())
+    return ", ".join(f"{name}: {getattr(recipe, field)}" for name, recipe in RECIPES.items() if hasattr(recipe, field))
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     settings = Settings.from_env()
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument(
+        "--model", choices=["digit", "number"], default="digit",
+        help="digit: the network that reads one digit (default); number: the sequence network that reads numbers",
+    )  # fmt: skip
+    parser.add_argument(
         "--arch", choices=ARCHITECTURES, default="robust",
-        help="robust: ours (default); baseline: the CNN and recipe the project started from",
+        help="robust: ours (default); small: a network of half the size; baseline: the CNN and recipe the "
+        "project started from",
     )  # fmt: skip
     parser.add_argument(
         "--data-dir", type=Path, default=settings.mnist_dir,
@@ -56,8 +65,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )  # fmt: skip
     parser.add_argument(
         "--output", type=Path, default=None,
-        help=f"the .h5 to write (default: models/{DIGIT_MODEL}, or models/{BASELINE_MODEL} for --arch baseline); "
-        "its .json goes beside it",
+        help=f"the .h5 to write (default: models/{DIGIT_MODEL}, models/{NUMBER_MODEL} for --model number, "
+        f"models/{BASELINE_MODEL} for --arch baseline); its .json goes beside it",
     )  # fmt: skip
     parser.add_argument("--epochs", type=int, help=f"passes over the training set ({_defaults('epochs')})")
     parser.add_argument("--batch-size", type=int, help=f"images per step ({_defaults('batch_size')})")
@@ -72,6 +81,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--seed", type=int, help=f"random seed for weights, split and augmentation ({_defaults('seed')})"
     )
     parser.add_argument("--limit", type=int, help="train on the first N training images only (default: all)")
+    parser.add_argument("--lines", type=int, help=f"numbers drawn to learn from ({_defaults('lines')})")
     parser.add_argument(
         "--sketch-count", type=int, default=2000,
         help="MNIST test digits to redraw as Sketchpad drawings for the sketch score (0: skip)",
@@ -90,37 +100,85 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def recipe_from_args(args: argparse.Namespace) -> Recipe:
+def recipe_from_args(args: argparse.Namespace) -> Recipe | NumberRecipe:
     overrides = {
         "epochs": args.epochs, "batch_size": args.batch_size, "learning_rate": args.learning_rate,
         "validation_fraction": args.validation_fraction, "seed": args.seed, "limit": args.limit,
         "extra_repeat": args.extra_repeat, "pen_share": args.pen_share, "pen_variants": args.pen_variants,
-        "style_count": args.style_count,
+        "style_count": args.style_count, "lines": args.lines,
     }  # fmt: skip
-    recipe = dataclasses.replace(RECIPES[args.arch], **{k: v for k, v in overrides.items() if v is not None})
-    return recipe if args.pen_dir is not None else dataclasses.replace(recipe, pen_share=0.0)
+    base = RECIPES["number" if args.model == "number" else args.arch]
+    fields = {field.name for field in dataclasses.fields(base)}
+    recipe = dataclasses.replace(base, **{k: v for k, v in overrides.items() if v is not None and k in fields})
+    return recipe if args.pen_dir is not None or args.model == "number" else dataclasses.replace(recipe, pen_share=0.0)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
     # TensorFlow is imported here, once the arguments are known to be good.
-    from digits.learning.evaluation import score, score_pen
-    from digits.learning.metadata import build_metadata, model_card
     from digits.learning.mnist import MnistError, load_mnist
-    from digits.learning.pen import PenDataError, load_pen_digits, split_by_writer
+    from digits.learning.pen import PenDataError, load_pen_digits
+
+    recipe = recipe_from_args(args)
+    try:
+        mnist = load_mnist(args.data_dir)
+        pen = load_pen_digits(args.pen_dir) if getattr(recipe, "pen_share", 1) > 0 else None
+    except (MnistError, PenDataError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    if args.model == "number":
+        output, metadata = train_number_model(args, recipe, mnist, pen)
+    else:
+        trained = train_digit_model(args, recipe, mnist, pen)
+        if trained is None:
+            return 2
+        output, metadata = trained
+    print(f"saved {output} ({output.stat().st_size / 1e6:.1f} MB) and {output.with_suffix('.json').name}")
+    if args.push_to_hub:
+        from digits.learning.metadata import model_card
+        from digits.storage.hub import push_model
+
+        card = model_card(metadata, repo_id=args.push_to_hub)
+        print("pushed:", push_model(output, repo_id=args.push_to_hub, card=card, token=Settings.from_env().hf_token))
+    return 0
+
+
+def _verbose() -> int:
+    return 1 if sys.stdout.isatty() else 2  # a progress bar on a terminal, a line per epoch in a log
+
+
+def _arguments(args: argparse.Namespace) -> dict:
+    return {key: str(value) if isinstance(value, Path) else value for key, value in vars(args).items()}
+
+
+def train_number_model(args, recipe: NumberRecipe, mnist, pen) -> tuple[Path, dict]:
+    from digits.learning.evaluation import score_numbers
+    from digits.learning.metadata import build_number_metadata
+    from digits.learning.number_training import train_numbers
+    from digits.learning.pen import split_by_writer
+    from digits.storage.files import save_model
+
+    training_writers, held_out = split_by_writer(pen)
+    model, summary = train_numbers(recipe, training_writers, mnist, verbose=_verbose())
+    scores = score_numbers(model, held_out, recipe)
+    for name, accuracy in scores["held_out_numbers"].items():
+        print(f"held-out writers' numbers, {name}: {100 * accuracy:.2f} % read whole and right")
+    metadata = build_number_metadata(model, recipe, mnist, pen, summary, evaluation=scores, arguments=_arguments(args))
+    output = args.output or MODELS_DIR / NUMBER_MODEL
+    save_model(model, output, metadata)
+    return output, metadata
+
+
+def train_digit_model(args, recipe: Recipe, mnist, pen) -> tuple[Path, dict] | None:
+    from digits.learning.evaluation import score, score_pen
+    from digits.learning.metadata import build_metadata
+    from digits.learning.pen import split_by_writer
     from digits.learning.training import train
     from digits.reading.inference import Predictor
     from digits.storage.files import save_model
 
-    recipe = recipe_from_args(args)
-    output = args.output or MODELS_DIR / (DIGIT_MODEL if args.arch == "robust" else BASELINE_MODEL)
-    try:
-        mnist = load_mnist(args.data_dir)
-        pen = load_pen_digits(args.pen_dir) if recipe.pen_share > 0 else None
-    except (MnistError, PenDataError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
+    output = args.output or MODELS_DIR / (BASELINE_MODEL if args.arch == "baseline" else DIGIT_MODEL)
     pen_train, pen_held_out = split_by_writer(pen) if pen is not None else (None, None)
     extra = None
     if args.extra_data is not None:
@@ -130,10 +188,13 @@ def main(argv: list[str] | None = None) -> int:
             corrections = load_corrections(args.extra_data)
         except FileNotFoundError as error:
             print(f"error: {error}", file=sys.stderr)
-            return 2
-        print(f"extra data: {len(corrections.labels)} digits from {args.extra_data} ({corrections.skipped} skipped)")
+            return None
+        print(
+            f"extra data: {len(corrections.labels)} digits accepted in {args.extra_data} ({corrections.skipped} "
+            f"unusable, {corrections.pending} not reviewed yet)"
+        )
         extra = (corrections.images, corrections.labels)
-    model, summary = train(recipe, mnist, pen_train, extra=extra, verbose=1 if sys.stdout.isatty() else 2)
+    model, summary = train(recipe, mnist, pen_train, extra=extra, verbose=_verbose())
     probabilities = Predictor(model).probabilities
     scores = score(probabilities, mnist.x_test, mnist.y_test, sketch_count=args.sketch_count)
     if pen_held_out is not None:
@@ -149,16 +210,9 @@ def main(argv: list[str] | None = None) -> int:
     print("confusion matrix (rows: true digit, columns: predicted):")
     for digit, row in enumerate(scores["mnist_test"]["confusion_matrix"]):
         print(f"  {digit}: " + " ".join(f"{count:5d}" for count in row))
-    arguments = {key: str(value) if isinstance(value, Path) else value for key, value in vars(args).items()}
-    metadata = build_metadata(model, recipe, mnist, pen, summary, evaluation=scores, arguments=arguments)
+    metadata = build_metadata(model, recipe, mnist, pen, summary, evaluation=scores, arguments=_arguments(args))
     save_model(model, output, metadata)
-    print(f"saved {output} ({output.stat().st_size / 1e6:.1f} MB) and {output.with_suffix('.json').name}")
-    if args.push_to_hub:
-        from digits.storage.hub import push_model
-
-        card = model_card(metadata, repo_id=args.push_to_hub)
-        print("pushed:", push_model(output, repo_id=args.push_to_hub, card=card, token=Settings.from_env().hf_token))
-    return 0
+    return output, metadata
 
 
 if __name__ == "__main__":

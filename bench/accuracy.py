@@ -1,16 +1,25 @@
-"""The baseline recipe vs ours, side by side: MNIST test, the same through the app, and MNIST
-test digits redrawn as Sketchpad drawings (off centre, any size, 2-50 px brushes).
+"""The baseline recipe vs ours, side by side, on MNIST and on real pen handwriting.
 
-    python bench/accuracy.py --data-dir ../shared/data/mnist [--sketch-count 10000]
+    python bench/accuracy.py [--sketch-count 10000] [--pen-count 0 (all)] [--models A.h5 B.h5]
 
-"Through the app" means the app's reader, as /predict uses it: preprocessing, segmenting and the
-verdict; a digit counts as read only when the answer is that digit ("uncertain", or two digits,
-count as wrong). "The model alone" is the network on MNIST's own 28x28 images.
+Rows:
+- MNIST test: the model alone on MNIST's own 28x28 images, and the same images through the app.
+- Sketchpad-style MNIST test digits: redrawn off centre, at any size, with 2-50 px brushes.
+- Held-out pen writers: UNIPEN digits of the writers no model here was trained on (a fifth of
+  them, chosen by a salted hash of the name; digits.learning.pen), drawn as the stock sketchpad
+  sends a drawing: an opaque white 800x800 canvas, hard 50 px black strokes, anywhere, from
+  150 to 700 px tall. Then the same with the page's own 36 px brush. The worst writer, and each
+  writing style made from those writers' strokes (digits.learning.styles), drawn the same way.
+
+"Through the app" means the app's reader, as /predict uses it, on the PNG a browser sends:
+preprocessing, segmenting and the verdict. A digit counts as read only when the answer is that
+digit: "uncertain", or two digits, count as wrong.
 """
 
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import os
 import sys
@@ -20,19 +29,21 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-import io  # noqa: E402
-
 import numpy as np  # noqa: E402
 from PIL import Image  # noqa: E402
 
-from digits.learning.drawing import render_sketch  # noqa: E402
+from digits.learning.drawing import render_sketch, sketch_of_paths  # noqa: E402
 from digits.learning.mnist import load_mnist  # noqa: E402
-from digits.reading.reader import DigitReader  # noqa: E402
-from digits.settings import BASELINE_MODEL, DIGIT_MODEL, MODELS_DIR, Settings  # noqa: E402
+from digits.learning.pen import load_pen_digits, split_by_writer  # noqa: E402
+from digits.learning.renders import style_strokes  # noqa: E402
+from digits.learning.strokes import normalize, random_placement  # noqa: E402
+from digits.reading.reader import DigitReader, Reading  # noqa: E402
+from digits.settings import BASELINE_MODEL, DIGIT_MODEL, MODELS_DIR, NUMBER_MODEL, Settings  # noqa: E402
 from digits.storage.files import read_metadata  # noqa: E402
-from digits.storage.resolver import from_file  # noqa: E402
+from digits.storage.resolver import from_files  # noqa: E402
 
 MODELS = {"baseline recipe": MODELS_DIR / BASELINE_MODEL, "ours": MODELS_DIR / DIGIT_MODEL}
+HEIGHTS = (150, 700)  # px, drawn uniformly
 
 
 def png(image: Image.Image) -> bytes:
@@ -42,45 +53,102 @@ def png(image: Image.Image) -> bytes:
     return buffer.getvalue()
 
 
-def read_right(reader: DigitReader, images, labels) -> float:
-    """Share of ``images`` the app reads as exactly their label."""
-    return float(np.mean([reader.read(image).text == str(label) for image, label in zip(images, labels, strict=True)]))
+def pen_drawings(strokes: list, brush: float, seed: int) -> list[bytes]:
+    """Each digit's strokes drawn as the sketchpad sends them, as PNG files."""
+    rng = np.random.default_rng(seed)
+    drawings = []
+    for digit in strokes:
+        paths = random_placement(normalize(digit), rng, height=rng.uniform(*HEIGHTS), brush=brush)
+        drawings.append(png(sketch_of_paths(paths, brush=brush)))
+    return drawings
+
+
+def read_all(reader: DigitReader, images: list) -> list[Reading]:
+    return [reader.read(image) for image in images]
+
+
+def right(readings: list[Reading], labels) -> np.ndarray:
+    return np.array([reading.text == str(label) for reading, label in zip(readings, labels, strict=True)])
 
 
 def main() -> None:
+    settings = Settings.from_env()
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--data-dir", type=Path, default=Settings.from_env().mnist_dir, help="MNIST IDX folder")
-    parser.add_argument("--sketch-count", type=int, default=10_000, help="test digits to redraw as drawings")
+    parser.add_argument("--data-dir", type=Path, default=settings.mnist_dir, help="MNIST IDX folder ($MNIST_DIR)")
+    parser.add_argument("--pen-dir", type=Path, default=settings.unipen_dir, help="UNIPEN folder ($UNIPEN_DIR)")
+    parser.add_argument("--sketch-count", type=int, default=10_000, help="MNIST test digits to redraw (0: skip)")
+    parser.add_argument("--mnist-count", type=int, default=10_000, help="MNIST test digits through the app")
+    parser.add_argument("--pen-count", type=int, default=0, help="held-out pen digits to draw (0: all)")
+    parser.add_argument("--style-count", type=int, default=200, help="drawings of each writing style")
+    parser.add_argument(
+        "--models", type=Path, nargs="+", help="digit model files to compare (default: baseline and ours)"
+    )
+    parser.add_argument(
+        "--number-model", type=lambda text: Path(text) if text else None, default=MODELS_DIR / NUMBER_MODEL,
+        help="the sequence model read with each digit model but the baseline's ('' for none: numbers are cut)",
+    )  # fmt: skip
     parser.add_argument("--json", type=Path, default=None, help="also write the numbers to this JSON file")
     args = parser.parse_args()
+    models = {path.stem: path for path in args.models} if args.models else MODELS
 
     mnist = load_mnist(args.data_dir)
-    rng = np.random.default_rng(0)
+    _, held_out = split_by_writer(load_pen_digits(args.pen_dir))
+    if args.pen_count:
+        held_out = held_out.subset(np.random.default_rng(0).permutation(len(held_out))[: args.pen_count])
     started = time.perf_counter()
-    drawings = [png(render_sketch(digit, rng)) for digit in mnist.x_test[: args.sketch_count]]
-    print(f"drew {len(drawings)} test digits in {time.perf_counter() - started:.0f} s")
-    mnist_images = [png(Image.fromarray(image)) for image in mnist.x_test]  # white on black, as MNIST is
-    raw = mnist.x_test.astype(np.float32) / 255.0
+    rng = np.random.default_rng(0)
+    sketches = [png(render_sketch(digit, rng)) for digit in mnist.x_test[: args.sketch_count]]
+    mnist_images = [png(Image.fromarray(image)) for image in mnist.x_test[: args.mnist_count]]
+    pen_50 = pen_drawings(held_out.strokes, 50, seed=1)
+    pen_36 = pen_drawings(held_out.strokes, 36, seed=2)
+    style_digits, style_labels, style_names = style_strokes(held_out, per_style=args.style_count, seed=3)
+    styled = pen_drawings(style_digits, 50, seed=4)
+    print(f"drew the test sets in {time.perf_counter() - started:.0f} s", file=sys.stderr)
 
-    rows = {}
-    for name, path in MODELS.items():
-        reader = DigitReader(lambda path=path: from_file(path))
+    rows, styles, worst = {}, {}, {}
+    raw = mnist.x_test.astype(np.float32) / 255.0
+    for name, path in models.items():
+        number = (
+            None
+            if path.name == BASELINE_MODEL or not (args.number_model and args.number_model.exists())
+            else args.number_model
+        )
+        reader = DigitReader(lambda path=path, number=number: from_files(path, number))
         metadata = read_metadata(path)
+        pen_readings = read_all(reader, pen_50)
+        pen_right = right(pen_readings, held_out.labels)
+        by_writer = {w: pen_right[held_out.writers == w].mean() for w in set(held_out.writers)}
+        worst[name] = min(by_writer, key=by_writer.get)
+        styled_right = right(read_all(reader, styled), style_labels)
+        styles[name] = {s: float(styled_right[np.array(style_names) == s].mean()) for s in dict.fromkeys(style_names)}
         rows[name] = {
             "mnist_test": float((reader.probabilities(raw).argmax(1) == mnist.y_test).mean()),
-            "mnist_test_app": read_right(reader, mnist_images, mnist.y_test),
-            "sketch": read_right(reader, drawings, mnist.y_test[: args.sketch_count]),
-            "parameters": int(reader.load().model.count_params()),
+            "mnist_test_app": float(right(read_all(reader, mnist_images), mnist.y_test).mean())
+            if mnist_images
+            else None,
+            "sketch": float(right(read_all(reader, sketches), mnist.y_test).mean()) if sketches else None,
+            "pen_50": float(pen_right.mean()),
+            "pen_50_uncertain": float(np.mean([r.status == "uncertain" for r in pen_readings])),
+            "pen_50_split": float(np.mean([bool(r.parts) for r in pen_readings])),
+            "pen_36": float(right(read_all(reader, pen_36), held_out.labels).mean()),
+            "worst_writer": float(by_writer[worst[name]]),
+            "parameters": int(reader.load().digit.model.count_params()),
             "size_mb": path.stat().st_size / 1e6,
             "training_seconds": metadata.get("training_seconds"),
             "epochs": metadata.get("epochs_run"),
         }
 
+    writers = len(set(held_out.writers))
     print(f"\n| | {' | '.join(rows)} |\n|---|{'---|' * len(rows)}")
     lines = [
         ("MNIST test, the model alone (10,000)", "mnist_test", "{:.2%}"),
-        ("MNIST test through the app", "mnist_test_app", "{:.2%}"),
-        (f"Sketchpad-style drawings through the app ({args.sketch_count:,} test digits)", "sketch", "{:.2%}"),
+        (f"MNIST test through the app ({args.mnist_count:,})", "mnist_test_app", "{:.2%}"),
+        (f"Sketchpad-style MNIST test digits through the app ({args.sketch_count:,})", "sketch", "{:.2%}"),
+        (f"held-out pen writers, 50 px brush ({len(held_out):,} digits, {writers} writers)", "pen_50", "{:.2%}"),
+        ("  of which read as uncertain", "pen_50_uncertain", "{:.2%}"),
+        ("  of which read as two digits or more", "pen_50_split", "{:.2%}"),
+        ("held-out pen writers, the page's 36 px brush", "pen_36", "{:.2%}"),
+        ("the worst held-out writer, 50 px", "worst_writer", "{:.2%}"),
         ("parameters", "parameters", "{:,}"),
         ("model file (MB)", "size_mb", "{:.1f}"),
         ("training time (s, 2 CPU cores)", "training_seconds", "{:.0f}"),
@@ -89,8 +157,12 @@ def main() -> None:
     for title, key, fmt in lines:
         cells = [fmt.format(row[key]) if row[key] is not None else "n/a" for row in rows.values()]
         print(f"| {title} | {' | '.join(cells)} |")
+    print(f"\nwriting styles, made from the held-out writers' digits, 50 px ({args.style_count} each):\n")
+    print(f"| style | {' | '.join(rows)} |\n|---|{'---|' * len(rows)}")
+    for style in next(iter(styles.values())):
+        print(f"| {style} | {' | '.join(f'{styles[name][style]:.1%}' for name in rows)} |")
     if args.json:
-        args.json.write_text(json.dumps(rows, indent=2) + "\n")
+        args.json.write_text(json.dumps({"rows": rows, "styles": styles, "worst_writer": worst}, indent=2) + "\n")
 
 
 if __name__ == "__main__":

@@ -31,7 +31,7 @@ from digits.learning.mnist import load_mnist  # noqa: E402
 from digits.reading.preprocess import preprocess  # noqa: E402
 from digits.reading.reader import DigitReader, verdict  # noqa: E402
 from digits.settings import Settings  # noqa: E402
-from digits.storage.resolver import from_file  # noqa: E402
+from digits.storage.resolver import from_files  # noqa: E402
 
 HELD_OUT = 5000
 
@@ -48,7 +48,8 @@ def main() -> None:
 
     mnist = load_mnist(args.data_dir)
     x, y = mnist.x_test[:HELD_OUT], mnist.y_test[:HELD_OUT]
-    reader = DigitReader(lambda: from_file(Settings.from_env().digit_model_path))
+    settings = Settings.from_env()
+    reader = DigitReader(lambda: from_files(settings.digit_model_path, settings.number_model_path))
     reader.load()
     rng = np.random.default_rng(0)
 

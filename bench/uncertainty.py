@@ -22,7 +22,7 @@ from digits.learning.drawing import render_sketch  # noqa: E402
 from digits.learning.mnist import load_mnist  # noqa: E402
 from digits.reading.reader import DigitReader, Reading  # noqa: E402
 from digits.settings import Settings  # noqa: E402
-from digits.storage.resolver import from_file  # noqa: E402
+from digits.storage.resolver import from_files  # noqa: E402
 
 
 def unsure(reading: Reading) -> bool:
@@ -59,7 +59,8 @@ def main() -> None:
     parser.add_argument("--data-dir", type=Path, default=Settings.from_env().mnist_dir, help="MNIST IDX folder")
     parser.add_argument("--count", type=int, default=2000, help="drawn test digits, and scribbles, to try")
     args = parser.parse_args()
-    reader = DigitReader(lambda: from_file(Settings.from_env().digit_model_path))
+    settings = Settings.from_env()
+    reader = DigitReader(lambda: from_files(settings.digit_model_path, settings.number_model_path))
     mnist = load_mnist(args.data_dir)
 
     rng = np.random.default_rng(0)

@@ -18,6 +18,9 @@ import numpy as np
 from PIL import Image
 
 MAX_PIXELS = 40_000_000  # larger images are refused before their pixels are decoded
+# A sketch is the page's 800x800 canvas; an API caller may send other sizes, but not photos'.
+SKETCH_MAX_PIXELS = 1600 * 1600
+MAX_LAYERS = 1  # the page's sketchpad has one ink layer
 MAX_SIDE = 1600  # JPEGs decode at a reduced scale beyond this; other images are reduced after
 # What Pillow raises for a damaged or truncated file, depending on the format and the damage.
 DAMAGED = (OSError, SyntaxError, ValueError, TypeError, EOFError, IndexError, struct.error, ZeroDivisionError)
@@ -35,14 +38,15 @@ def _describe(error: Exception) -> str:
     return text if text and "/" not in text else type(error).__name__
 
 
-def open_image(source: str | Path | bytes) -> Image.Image:
+def open_image(source: str | Path | bytes, *, max_pixels: int = MAX_PIXELS) -> Image.Image:
     """Open and decode an image file; its size is checked before any pixel is decoded.
 
     Args:
         source: a path, or the bytes of an image file.
+        max_pixels: larger images are refused.
 
     Raises:
-        ImageError: not an image, corrupt, or more than ``MAX_PIXELS`` pixels.
+        ImageError: not an image, corrupt, or more than ``max_pixels`` pixels.
     """
     stream = io.BytesIO(source) if isinstance(source, bytes) else source
     try:
@@ -50,8 +54,8 @@ def open_image(source: str | Path | bytes) -> Image.Image:
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             image = Image.open(stream)
             width, height = image.size
-            if width * height > MAX_PIXELS:
-                raise ImageError(f"That image is {width}x{height}: more than {MAX_PIXELS:,} pixels is too large.")
+            if width * height > max_pixels:
+                raise ImageError(f"That image is {width}x{height}: more than {max_pixels:,} pixels is too large.")
             if getattr(image, "n_frames", 1) > 1:
                 image.seek(0)  # animated GIF/WebP/TIFF: read the first frame
             image.draft("L", (MAX_SIDE, MAX_SIDE))
@@ -65,9 +69,14 @@ def open_image(source: str | Path | bytes) -> Image.Image:
     return image
 
 
-def as_image(value: Any) -> Image.Image:
-    """A PIL image from an image, an array (0..1 or 0..255), a path, bytes, or Gradio file data."""
+def as_image(value: Any, *, max_pixels: int = MAX_PIXELS) -> Image.Image:
+    """A PIL image from an image, an array (0..1 or 0..255), a path, bytes, a data: URL, or
+    Gradio file data; one of more than ``max_pixels`` pixels is refused (ImageError)."""
     if isinstance(value, Image.Image):
+        if value.width * value.height > max_pixels:
+            raise ImageError(
+                f"That image is {value.width}x{value.height}: more than {max_pixels:,} pixels is too large."
+            )
         return value
     if isinstance(value, np.ndarray):
         array = value
@@ -75,11 +84,11 @@ def as_image(value: Any) -> Image.Image:
             array = np.clip(array * (255 if array.max() <= 1 else 1), 0, 255).astype(np.uint8)
         return Image.fromarray(array.squeeze())
     if isinstance(value, str) and value.startswith("data:"):
-        return open_image(_data_url_bytes(value))
+        return open_image(_data_url_bytes(value), max_pixels=max_pixels)
     if isinstance(value, (str, Path, bytes)):
-        return open_image(value)
+        return open_image(value, max_pixels=max_pixels)
     if isinstance(value, dict) and value.get("path"):  # Gradio's FileData, as a dict
-        return open_image(value["path"])
+        return open_image(value["path"], max_pixels=max_pixels)
     raise ImageError(f"Expected an image, got {type(value).__name__}.")
 
 
@@ -104,15 +113,22 @@ def flatten_sketch(value: dict[str, Any]) -> Image.Image | None:
 
     The composite is what the browser shows, so it wins. Without one (API callers may send
     only layers), the layers are laid over the background, which may itself be missing.
+
+    Raises:
+        ImageError: more than MAX_LAYERS layers, an image of more than SKETCH_MAX_PIXELS
+            pixels, or a file that is not an image (checked before anything is decoded).
     """
     composite = value.get("composite")
     if composite is not None:
-        return as_image(composite)
+        return as_image(composite, max_pixels=SKETCH_MAX_PIXELS)
     background = value.get("background")
-    layers = [as_image(layer) for layer in value.get("layers") or [] if layer is not None]
+    given = [layer for layer in value.get("layers") or [] if layer is not None]
+    if len(given) > MAX_LAYERS:
+        raise ImageError(f"That sketch has {len(given)} layers: the sketchpad has {MAX_LAYERS}.")
+    layers = [as_image(layer, max_pixels=SKETCH_MAX_PIXELS) for layer in given]
     if background is None and not layers:
         return None
-    base = as_image(background) if background is not None else None
+    base = as_image(background, max_pixels=SKETCH_MAX_PIXELS) if background is not None else None
     size = base.size if base is not None else layers[0].size
     canvas = base.convert("RGBA") if base is not None else Image.new("RGBA", size, (0, 0, 0, 0))
     for layer in layers:

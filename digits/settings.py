@@ -13,6 +13,7 @@ from pathlib import Path
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 MODELS_DIR = PROJECT_DIR / "models"
 DIGIT_MODEL = "digit_cnn.h5"  # the shipped digit reader
+NUMBER_MODEL = "number_ctc.h5"  # the shipped sequence reader, for numbers
 BASELINE_MODEL = "baseline_cnn.h5"  # the starting point's CNN and recipe, for comparison
 
 
@@ -22,10 +23,11 @@ def _path(value: str | None) -> Path | None:
 
 @dataclass(frozen=True)
 class Settings:
-    model_dir: Path  # DIGITS_MODEL_DIR: the cached model files, read first and written on a miss
+    model_dir: Path  # DIGITS_MODEL_DIR: the cached model files (both), read first and written on a miss
     user_cache_dir: Path  # XDG_CACHE_HOME/digits: where models are cached when model_dir is read-only
     hub_repo: str  # DIGITS_HUB_REPO: Hub model repo to download from; empty = skip the Hub
-    hub_revision: str  # DIGITS_HUB_REVISION: branch, tag or commit
+    hub_revision: str  # DIGITS_HUB_REVISION: a commit (pinned), or a branch or tag
+    hub_sha256: dict[str, str]  # DIGITS_HUB_DIGIT_SHA256, DIGITS_HUB_NUMBER_SHA256: what each file must hash to
     hub_timeout: float  # DIGITS_HUB_TIMEOUT: seconds to wait for the Hub to answer
     mnist_dir: Path | None  # MNIST_DIR: the four IDX files; unset = keras.datasets download
     unipen_dir: Path | None  # UNIPEN_DIR: the pen trajectories (train.npz); unset = not found
@@ -34,6 +36,9 @@ class Settings:
     mcp_server: bool  # DIGITS_MCP: also serve the reading endpoints as MCP tools (1/0)
     corrections_dir: Path  # DIGITS_CORRECTIONS_DIR: where "that's wrong" drawings are saved
     corrections_repo: str  # DIGITS_CORRECTIONS_REPO: Hub dataset to push them to (needs HF_TOKEN)
+    corrections_per_hour: int  # DIGITS_CORRECTIONS_PER_HOUR: saves allowed per client in an hour
+    corrections_max: int  # DIGITS_CORRECTIONS_MAX: drawings the folder may hold
+    corrections_max_mb: float  # DIGITS_CORRECTIONS_MAX_MB: megabytes of images it may hold
     hf_token: str | None = field(default=None, repr=False)  # HF_TOKEN: never printed
 
     @classmethod
@@ -44,6 +49,11 @@ class Settings:
             user_cache_dir=Path(env.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "digits",
             hub_repo=env.get("DIGITS_HUB_REPO", ""),
             hub_revision=env.get("DIGITS_HUB_REVISION", "main"),
+            hub_sha256={
+                kind: env[f"DIGITS_HUB_{kind.upper()}_SHA256"].lower()
+                for kind in ("digit", "number")
+                if env.get(f"DIGITS_HUB_{kind.upper()}_SHA256")
+            },
             hub_timeout=float(env.get("DIGITS_HUB_TIMEOUT", "10")),
             mnist_dir=_path(env.get("MNIST_DIR")),
             unipen_dir=_path(env.get("UNIPEN_DIR")),
@@ -52,9 +62,16 @@ class Settings:
             mcp_server=env.get("DIGITS_MCP", "0") == "1",
             corrections_dir=Path(env.get("DIGITS_CORRECTIONS_DIR") or PROJECT_DIR / "corrections"),
             corrections_repo=env.get("DIGITS_CORRECTIONS_REPO", ""),
+            corrections_per_hour=int(env.get("DIGITS_CORRECTIONS_PER_HOUR", "20")),
+            corrections_max=int(env.get("DIGITS_CORRECTIONS_MAX", "5000")),
+            corrections_max_mb=float(env.get("DIGITS_CORRECTIONS_MAX_MB", "200")),
             hf_token=env.get("HF_TOKEN") or None,
         )
 
     @property
     def digit_model_path(self) -> Path:
         return self.model_dir / DIGIT_MODEL
+
+    @property
+    def number_model_path(self) -> Path:
+        return self.model_dir / NUMBER_MODEL

@@ -38,6 +38,58 @@ def mnist_dir() -> Path:
 
 
 @pytest.fixture(scope="session")
+def unipen_dir() -> Path:
+    return data_folder("UNIPEN_DIR", SHARED_DATA / "unipen", "train.npz")
+
+
+@pytest.fixture(scope="session")
+def pen(unipen_dir):
+    from digits.learning.pen import load_pen_digits
+
+    return load_pen_digits(unipen_dir)
+
+
+def write_pen_file(path: Path, *, writers: int = 10, per_writer: int = 20, seed: int = 0) -> Path:
+    """A small pen data set in UNIPEN's train.npz format, made here: each writer draws digits from
+    the pen strokes in digits/learning/drawing.py with their own slant and a tremor, in tablet
+    units (about 300 tall). Writers are named tst/writer0..; with 10, writer8 is held out."""
+    from digits.learning.drawing import DIGIT_STROKES, smooth
+
+    rng = np.random.default_rng(seed)
+    points, stroke_start, sample_start, labels, writer_of = [], [0], [0], [], []
+    for writer in range(writers):
+        slant = rng.uniform(-0.3, 0.3)
+        for _ in range(per_writer):
+            label = int(rng.integers(10))
+            for stroke in DIGIT_STROKES[label]:
+                xy = np.array(smooth(stroke), np.float32)
+                xy[:, 0] += slant * (1 - xy[:, 1])
+                xy = xy * 300 + rng.normal(0, 3, xy.shape)
+                points.append(xy.astype(np.float32))
+                stroke_start.append(stroke_start[-1] + len(xy))
+            sample_start.append(len(stroke_start) - 1)
+            labels.append(label)
+            writer_of.append(writer)
+    count = len(labels)
+    np.savez(
+        path, points=np.concatenate(points), stroke_start=np.array(stroke_start), sample_start=np.array(sample_start),
+        label=np.array(labels, np.uint8), writer=np.array(writer_of, np.int32), contributor=np.zeros(count, np.int32),
+        source=np.array(writer_of, np.int32), order=np.arange(count, dtype=np.int32) % per_writer,
+        index=np.arange(count, dtype=np.int32), streams=np.zeros((count, 2), np.int32),
+        writer_names=np.array([f"tst/writer{w}" for w in range(writers)]), contributor_names=np.array(["tst"]),
+        source_names=np.array([f"tst/data/writer{w}.dat" for w in range(writers)]),
+    )  # fmt: skip
+    return path
+
+
+@pytest.fixture(scope="session")
+def tiny_pen_dir(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("tiny_pen")
+    write_pen_file(folder / "train.npz")
+    return folder
+
+
+@pytest.fixture(scope="session")
 def mnist(mnist_dir):
     from digits.learning.mnist import load_mnist
 
@@ -121,10 +173,10 @@ def reader(shipped_model):
     """A DigitReader on the shipped model, found as the app finds it, loaded once."""
     from digits.reading.reader import DigitReader
     from digits.settings import Settings
-    from digits.storage.resolver import resolve_model
+    from digits.storage.resolver import resolve_models
 
     settings = Settings.from_env({"DIGITS_MODEL_DIR": str(shipped_model.parent), "DIGITS_ALLOW_TRAINING": "0"})
-    reader = DigitReader(lambda: resolve_model(settings))
+    reader = DigitReader(lambda: resolve_models(settings))
     reader.load()
     return reader
 

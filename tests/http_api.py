@@ -122,6 +122,10 @@ class PageSession:
         self.stateful = {i for i, c in components.items() if c["type"] == "state"}
         self.values = {i: c["props"].get("value") for i, c in components.items()}
 
+    def dependency(self, api_name: str) -> int:
+        """The id (fn_index) of the event named ``api_name``, private ones included."""
+        return next(d["id"] for d in self.dependencies if d.get("api_name") == api_name)
+
     def _endpoint(self, path: str) -> str:
         return f"{self.url}{self.api_prefix}/{path}"
 

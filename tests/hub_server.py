@@ -3,7 +3,7 @@
 It answers ``HEAD`` and ``GET /{repo_id}/resolve/{revision}/{filename}`` with the headers
 ``hf_hub_download`` reads (X-Repo-Commit, X-Linked-Etag, X-Linked-Size). Its ``mode`` makes it
 fail: "ok", "error" (HTTP 500), "missing" (404), "hang" (never answers in time), "wrong"
-(serves bytes that are not a model).
+(serves bytes that are not a model); or "slow" (as "ok", but a file's bytes take 1.5 s to come).
 
 For uploads it answers what ``create_repo`` and ``create_commit`` (so ``CommitScheduler``)
 send: ``POST /api/repos/create``, ``.../preupload/{revision}`` (every file "regular", so its
@@ -87,6 +87,8 @@ class FakeHub:
         request.end_headers()
         if with_body:
             self.downloads += 1
+            if self.mode == "slow":
+                time.sleep(1.5)
             request.wfile.write(body)
 
     def _upload(self, request: BaseHTTPRequestHandler) -> None:

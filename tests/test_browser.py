@@ -68,7 +68,9 @@ def test_draw_a_number_see_why_and_save_a_correction(browser, served_app, correc
     page.get_by_label("It was").fill("43")
     page.get_by_role("button", name="Save", exact=True).click()
     page.get_by_text("Saved as 43").first.wait_for(timeout=10_000)
-    records = (corrections_dir / "metadata.jsonl").read_text().splitlines()
-    assert '"label": "43"' in records[-1] and '"predicted": "42"' in records[-1]
+    from digits.storage.corrections import records
+
+    saved = records(corrections_dir)
+    assert (saved[-1].label, saved[-1].predicted, saved[-1].verdict) == ("43", "42", None)
     assert page.get_by_text("Error").count() == 0
     page.close()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import re
+import shutil
 import threading
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -34,21 +35,23 @@ def serve_folder(folder):
 
 
 @pytest.fixture(scope="module")
-def page_server():
-    server = serve_folder(PROJECT_DIR / "examples")
+def page_server(tmp_path_factory):
+    """A site serving embed.html and, beside it, the web component's script and assets from the
+    installed gradio package: the same build Gradio's CDN serves for this version, which this
+    machine cannot reach (the page takes a script from its own site, the app's, or the CDN)."""
+    import gradio
+
+    site = tmp_path_factory.mktemp("site")
+    shutil.copy(PROJECT_DIR / "examples" / "embed.html", site / "embed.html")
+    (site / "frontend").symlink_to(Path(gradio.__file__).parent / "templates" / "frontend")
+    server = serve_folder(site)
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
 
 
 @pytest.fixture(scope="module")
-def web_component_script():
-    """The web component's script and assets from the installed gradio package: the same
-    build Gradio's CDN serves for this version, which this machine cannot reach."""
-    import gradio
-
-    server = serve_folder(Path(gradio.__file__).parent / "templates" / "frontend")
-    yield f"http://127.0.0.1:{server.server_port}/gradio.js"
-    server.shutdown()
+def web_component_script(page_server):
+    return f"{page_server}/frontend/gradio.js"
 
 
 def test_embed_page_uses_the_pinned_gradio_version():
@@ -72,4 +75,25 @@ def test_embed_page_without_src_says_what_to_do(browser, page_server):
     page = browser.new_page()
     page.goto(f"{page_server}/embed.html")
     page.get_by_text("Add ?src=URL").wait_for(timeout=5_000)
+    page.close()
+
+
+@pytest.mark.parametrize(
+    "query, refusal",
+    [
+        ("src=javascript:alert(document.domain)", "must be an http or https address"),
+        ("src=data:text/html,<script>alert(1)</script>", "must be an http or https address"),
+        ("src=http://127.0.0.1:9/&js=http://evil.invalid/gradio.js", "must be Gradio's script"),
+        ("src=http://127.0.0.1:9/&js=javascript:alert(1)", "must be Gradio's script"),
+    ],
+)
+def test_embed_page_refuses_other_addresses_and_scripts(browser, page_server, query, refusal):
+    page = browser.new_page()
+    requested = []
+    page.on("request", lambda request: requested.append(request.url))
+    page.goto(f"{page_server}/embed.html?{query}")
+    page.get_by_text(refusal).wait_for(timeout=5_000)
+    assert page.locator("#frame").get_attribute("src") is None
+    assert page.locator("gradio-app").count() == 0
+    assert not [url for url in requested if "evil" in url or url.startswith(("javascript:", "data:"))]
     page.close()

@@ -178,5 +178,5 @@ def test_target_stroke_is_mnist_median(mnist):
     for image in mnist.x_train[:2000]:
         ink = image.astype(np.float32) / 255
         box = pre.bounding_box(ink > 0)
-        widths.append(pre.stroke_width(pre._to_work_size(ink[box])))
+        widths.append(pre.stroke_width(pre.work_mask(ink[box])))
     assert abs(np.median(widths) - pre.TARGET_STROKE) < 0.5

@@ -6,13 +6,17 @@ HF_ENDPOINT (pointing at a loopback FakeHub) the way it does in production.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
 import stat
 import subprocess
 import sys
+import time
+from pathlib import Path
 
+import keras
 import numpy as np
 import pytest
 from conftest import PROJECT_DIR
@@ -26,7 +30,7 @@ import json, logging, sys
 logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(name)s: %(message)s")
 from digits.settings import Settings
 from digits.storage.resolver import resolve_model
-resolved = resolve_model(Settings.from_env())
+resolved = resolve_model(Settings.from_env(), "digit")
 print(json.dumps({"source": resolved.source, "path": str(resolved.path)}))
 """
 
@@ -118,9 +122,70 @@ class TestResolve:
             code, _, log = resolve(hub_env(hub, cached, DIGITS_ALLOW_TRAINING="0"))
             assert hub.requests, "the Hub was never asked"
         assert code != 0 and "NoModelError" in log
-        assert "Hub download from tester/digits failed" in log
+        assert f"Hub download of {DIGIT_MODEL} from tester/digits failed" in log
         assert not cached.exists()  # nothing partial or wrong became the cache
-        assert not [p for p in tmp_path.glob("*.h5*") if p.suffix != ".lock"]  # the lock file may stay
+        assert not [p for p in tmp_path.iterdir() if p.suffix != ".lock"]  # the lock file may stay
+
+    @pytest.mark.parametrize("pinned", ["right", "wrong"])
+    def test_a_pinned_download_must_have_its_sha256(self, tmp_path, tiny_model_path, pinned):
+        cached = tmp_path / DIGIT_MODEL
+        digest = hashlib.sha256(tiny_model_path.read_bytes()).hexdigest()
+        with FakeHub({DIGIT_MODEL: tiny_model_path}) as hub:
+            env = hub_env(
+                hub, cached, DIGITS_ALLOW_TRAINING="0", DIGITS_HUB_REVISION="a" * 40,
+                DIGITS_HUB_DIGIT_SHA256=digest if pinned == "right" else "0" * 64,
+            )  # fmt: skip
+            code, result, log = resolve(env)
+        assert f"/tester/digits/resolve/{'a' * 40}/{DIGIT_MODEL}" in " ".join(hub.requests)  # at the pinned commit
+        if pinned == "right":
+            assert code == 0 and result["source"] == "hub", log
+            assert cached.read_bytes() == tiny_model_path.read_bytes()
+        else:
+            assert code != 0 and f"not the pinned {'0' * 64}" in log
+            assert not cached.exists()
+
+    def test_the_download_waits_beside_the_cache_not_in_the_temp_folder(self, tmp_path, tiny_model_path):
+        """A temp folder on another file system once made the last move fail ("Invalid
+        cross-device link"): while the file comes, it is in a folder beside the cache."""
+        cached = tmp_path / DIGIT_MODEL
+        seen = set()
+        with FakeHub({DIGIT_MODEL: tiny_model_path}, mode="slow") as hub:
+            process = start_resolve(hub_env(hub, cached, DIGITS_ALLOW_TRAINING="0"))
+            while process.poll() is None:
+                seen |= {path.name for path in tmp_path.glob(f".{Path(DIGIT_MODEL).stem}-download-*")}
+                time.sleep(0.05)
+            stdout, stderr = process.communicate()
+        assert process.returncode == 0 and '"source": "hub"' in stdout, stderr
+        assert seen, "no download folder beside the cache"
+        assert not list(tmp_path.glob(".*download*"))  # and gone once done
+
+    def test_stale_temporary_files_are_cleaned_at_start(self, tmp_path, tiny_model_path):
+        shutil.copy(tiny_model_path, tmp_path / DIGIT_MODEL)
+        stale = [
+            tmp_path / f".{Path(DIGIT_MODEL).stem}-x1y2.tmp.h5",
+            tmp_path / f".{Path(DIGIT_MODEL).stem}-download-z",
+        ]
+        stale[0].write_bytes(b"half a model")
+        stale[1].mkdir()
+        fresh = tmp_path / f".{Path(DIGIT_MODEL).stem}-now.tmp.h5"  # a train.py saving right now
+        fresh.write_bytes(b"being written")
+        for path in stale:
+            os.utime(path, (time.time() - 3600, time.time() - 3600))
+        code, _, log = resolve({"DIGITS_MODEL_DIR": str(tmp_path)})
+        assert code == 0, log
+        assert not any(path.exists() for path in stale) and fresh.exists()
+
+    def test_weights_load_only_into_a_network_this_code_builds(self, tmp_path):
+        """A Keras file of another network (here one with a Lambda layer, which would run code)
+        is refused, whatever it maps; nothing in it runs."""
+        inputs = keras.Input((28, 28, 1))
+        outputs = keras.layers.Dense(10, activation="softmax")(
+            keras.layers.Flatten()(keras.layers.Lambda(lambda x: x * 2)(inputs))
+        )
+        other = tmp_path / DIGIT_MODEL
+        keras.Model(inputs, outputs).save(other)
+        with pytest.raises(ModelLoadError, match="not the weights of a digit network"):
+            load_model(other)
 
     def test_unwritable_model_folder_caches_in_the_user_cache(self, tmp_path, tiny_model_path):
         blocker = tmp_path / "app"
@@ -145,7 +210,7 @@ class TestResolve:
             code, result, log = resolve(hub_env(hub, cached, MNIST_DIR=str(tiny_mnist_dir)))
         assert code == 0, log
         assert result == {"source": "trained", "path": str(cached)}
-        assert "training a model with the quick recipe" in log
+        assert "training a digit model with the quick recipe" in log
         load_model(cached)
         metadata = json.loads(cached.with_suffix(".json").read_text())
         assert metadata["recipe"]["epochs"] == 3 and metadata["data_counts"]["mnist_train"] > 0

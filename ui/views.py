@@ -51,3 +51,17 @@ def details(reading: Reading | None) -> tuple[Any, Any, Any, Any]:
         gr.update(value=seen, visible=True),
         hide_boxes,
     )
+
+
+def number_json(reading: Reading) -> dict:
+    """The /read_number answer: the number read, and each digit with its confidence and box."""
+    digits = reading.parts or ((reading,) if reading.probabilities is not None else ())
+    return {
+        "number": reading.text,
+        "status": reading.status,
+        "message": reading.message,
+        "digits": [
+            {"digit": part.digit, "confidence": round(part.confidence, 4), "status": part.status, "box": list(part.box)}
+            for part in digits
+        ],
+    }

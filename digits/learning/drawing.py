@@ -50,6 +50,20 @@ def centre_line(digit: np.ndarray, *, upsample: int = 4) -> np.ndarray:
     return np.argwhere(skeleton).astype(np.float32) / upsample
 
 
+def centre_line_strokes(points: np.ndarray) -> list[np.ndarray]:
+    """Pen strokes that trace centre-line ``points`` (row, col): a short stroke (x, y) from each
+    point to each neighbour after it, and a dot for a point with none."""
+    rows, cols = points[:, 0], points[:, 1]
+    step = 1.5 / 4  # neighbours on the upsampled centre line are at most sqrt(2) px apart
+    strokes = []
+    for i in range(len(points)):
+        near = np.flatnonzero((np.abs(rows - rows[i]) <= step) & (np.abs(cols - cols[i]) <= step))
+        after = near[near > i]
+        ends = [(cols[j], rows[j]) for j in after] if len(after) else [(cols[i], rows[i])]
+        strokes.extend(np.array([(cols[i], rows[i]), end], np.float32) for end in ends)
+    return strokes
+
+
 def draw_strokes(
     points: np.ndarray,
     *,
@@ -61,18 +75,9 @@ def draw_strokes(
     """Draw centre-line ``points`` black on white, ``height`` px tall around ``center`` (x, y)."""
     rows, cols = points[:, 0], points[:, 1]
     scale = height / max(rows.max() - rows.min(), cols.max() - cols.min(), 1.0)
-    xs = (cols - (cols.min() + cols.max()) / 2) * scale + center[0]
-    ys = (rows - (rows.min() + rows.max()) / 2) * scale + center[1]
-    canvas = Image.new("RGB", (canvas_size, canvas_size), "white")
-    draw = ImageDraw.Draw(canvas)
-    radius = brush / 2
-    step = 1.5 / 4  # neighbours on the upsampled centre line are at most sqrt(2) px apart
-    for i, (x, y) in enumerate(zip(xs, ys, strict=True)):
-        near = np.flatnonzero((np.abs(rows - rows[i]) <= step) & (np.abs(cols - cols[i]) <= step))
-        for j in near[near > i]:
-            draw.line([(x, y), (xs[j], ys[j])], fill="black", width=max(1, round(brush)))
-        draw.ellipse([x - radius, y - radius, x + radius, y + radius], fill="black")
-    return canvas
+    offset = np.array(center) - np.array([cols.min() + cols.max(), rows.min() + rows.max()]) / 2 * scale
+    paths = [stroke * scale + offset for stroke in centre_line_strokes(points)]
+    return sketch_of_paths(paths, brush=brush, canvas_size=canvas_size)
 
 
 def render_sketch(digit: np.ndarray, rng: np.random.Generator) -> Image.Image:
@@ -109,25 +114,28 @@ DIGIT_STROKES: dict[int, list[list[tuple[float, float]]]] = {
 }  # fmt: skip
 
 
-def smooth(points: list[tuple[float, float]], *, steps: int = 8) -> list[tuple[float, float]]:
-    """A Catmull-Rom curve through ``points``: how a hand joins them."""
-    if len(points) < 3:
-        return list(points)
-    padded = [points[0], *points, points[-1]]
-    curve = []
-    for i in range(1, len(padded) - 2):
-        p0, p1, p2, p3 = (np.array(padded[j]) for j in range(i - 1, i + 3))
-        for t in np.linspace(0, 1, steps, endpoint=False):
-            curve.append(tuple(0.5 * ((2 * p1) + (p2 - p0) * t + (2 * p0 - 5 * p1 + 4 * p2 - p3) * t**2
-                                      + (3 * p1 - p0 - 3 * p2 + p3) * t**3)))  # fmt: skip
-    curve.append(points[-1])
-    return curve
+def smooth(stroke, *, steps: int = 8) -> np.ndarray:
+    """A Catmull-Rom curve through a stroke's points, ``steps`` samples per segment: how a hand
+    joins them."""
+    stroke = np.asarray(stroke, dtype=np.float32)
+    if len(stroke) < 3:
+        return stroke
+    padded = np.concatenate([stroke[:1], stroke, stroke[-1:]])
+    p0, p1, p2, p3 = padded[:-3], padded[1:-2], padded[2:-1], padded[3:]  # each segment p1 -> p2
+    t = np.linspace(0, 1, steps, endpoint=False, dtype=np.float32)[:, None, None]
+    curve = 0.5 * (
+        2 * p1 + (p2 - p0) * t + (2 * p0 - 5 * p1 + 4 * p2 - p3) * t**2 + (3 * p1 - p0 - 3 * p2 + p3) * t**3
+    )  # (steps, segments, 2)
+    return np.concatenate([curve.transpose(1, 0, 2).reshape(-1, 2), stroke[-1:]])
 
 
 def stroke_paths(digit: int, *, left: float, top: float, height: float) -> list[list[tuple[float, float]]]:
     """The digit's strokes in canvas pixels: ``height`` px tall, 0.6 as wide, from (left, top)."""
     width = 0.6 * height
-    return [[(left + x * width, top + y * height) for x, y in smooth(stroke)] for stroke in DIGIT_STROKES[digit]]
+    return [
+        [(float(left + x * width), float(top + y * height)) for x, y in smooth(stroke)]
+        for stroke in DIGIT_STROKES[digit]
+    ]
 
 
 def draw_paths(draw: ImageDraw.ImageDraw, paths, *, brush: float, fill) -> None:

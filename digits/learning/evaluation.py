@@ -10,6 +10,8 @@ from PIL import Image
 from digits import NUM_CLASSES
 from digits.learning.drawing import CANVAS_SIZE, render_sketch
 from digits.learning.mnist import preprocess_all
+from digits.learning.numbers import SPACINGS as NUMBER_SPACINGS
+from digits.learning.numbers import compose, draw_line, real_numbers, windows
 from digits.learning.pen import PenDigits
 from digits.learning.renders import Spread, draw_all, pen_pool, style_strokes
 from digits.reading.preprocess import bounding_box, preprocess
@@ -83,6 +85,37 @@ def score_pen(
             for name in dict.fromkeys(names)
         },
     }  # fmt: skip
+
+
+# The page's brush, numbers 100 to 320 px tall: as people write numbers on the page.
+PAGE_NUMBERS = Spread(min_height=100, max_height=320, stock_brush_share=0.0, page_brush_share=1.0)
+
+
+def score_numbers(model, held_out: PenDigits, recipe, *, composed: int = 300) -> dict:
+    """The sequence network alone, on held-out writers' numbers drawn with the page's brush: their
+    real numbers as they spaced them (stretches of 2 to 6 digits), and numbers composed of their
+    digits at each spacing. Shares read whole and right."""
+    from digits.reading.inference import SequencePredictor  # TensorFlow, only when scoring
+    from digits.reading.sequence import best_path
+
+    predictor = SequencePredictor(model)
+    rng = np.random.default_rng(0)
+    sets = {"real, as written": windows(real_numbers(held_out))}
+    for spacing, gaps in NUMBER_SPACINGS.items():
+        numbers = []
+        for _ in range(composed):
+            picks = rng.integers(len(held_out), size=int(rng.integers(2, 7)))
+            text = "".join(str(held_out.labels[i]) for i in picks)
+            numbers.append(compose([held_out.strokes[i] for i in picks], text, rng, spacing=gaps))
+        sets[f"composed, {spacing}"] = numbers
+    accuracy = {}
+    for name, numbers in sets.items():
+        right = 0
+        for number in numbers:
+            line = draw_line(number, rng, PAGE_NUMBERS).astype(np.float32) / 255
+            right += "".join(str(s.digit) for s in best_path(predictor.probabilities(line))) == number.text
+        accuracy[name] = round(right / max(len(numbers), 1), 5)
+    return {"held_out_numbers": accuracy, "held_out_number_counts": {name: len(n) for name, n in sets.items()}}
 
 
 # How far apart the digits of a composed number are: the gap between neighbours' boxes, as a

@@ -13,7 +13,7 @@ import tensorflow as tf
 
 from digits.learning.mnist import Mnist
 from digits.learning.pen import PenDigits, split_by_writer
-from digits.learning.recipes import Recipe
+from digits.learning.recipes import NumberRecipe, Recipe
 
 UNIPEN_CREDIT = (
     "UNIPEN (train_r01_v07, category 1a, isolated digits): I. Guyon, L. Schomaker, R. Plamondon, "
@@ -33,12 +33,30 @@ def build_metadata(
     evaluation: dict[str, Any] | None,
     arguments: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Everything needed to tell how a model file came to be and how good it is.
+    """Everything needed to tell how a digit model file came to be and how good it is.
 
     Args:
         pen: the pen data the training writers were taken from (all of it: the split by writer
             is fixed, see ``digits.learning.pen``), or None.
     """
+    return {"architecture": recipe.arch, **_common(model, recipe, mnist, pen, summary, evaluation, arguments)}
+
+
+def build_number_metadata(
+    model: keras.Model,
+    recipe: NumberRecipe,
+    mnist: Mnist,
+    pen: PenDigits,
+    summary: dict[str, Any],
+    *,
+    evaluation: dict[str, Any] | None = None,
+    arguments: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The same for the sequence model, which reads numbers."""
+    return {"architecture": "number_ctc", **_common(model, recipe, mnist, pen, summary, evaluation, arguments)}
+
+
+def _common(model, recipe, mnist: Mnist, pen: PenDigits | None, summary, evaluation, arguments) -> dict[str, Any]:
     data = {"mnist": {"source": mnist.source, "sha256": mnist.checksums, "credit": MNIST_CREDIT}}
     if pen is not None:
         training, held_out = split_by_writer(pen)
@@ -48,7 +66,6 @@ def build_metadata(
             "held_out_writers": len(set(held_out.writers)), "held_out_digits": len(held_out),
         }  # fmt: skip
     return {
-        "architecture": recipe.arch,
         "recipe": dataclasses.asdict(recipe),
         "arguments": arguments or {},
         "parameters": int(model.count_params()),

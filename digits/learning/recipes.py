@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from digits.learning.renders import Spread
 
-ARCHITECTURES = ("robust", "baseline")
+ARCHITECTURES = ("robust", "small", "baseline")
 
 
 @dataclass(frozen=True)
@@ -19,7 +19,7 @@ class Recipe:
     """How a model is trained. The defaults are the shipped model's recipe."""
 
     arch: str = "robust"
-    epochs: int = 24
+    epochs: int = 12
     batch_size: int = 128
     learning_rate: float = 3e-3
     cosine_decay: bool = True  # anneal the learning rate to 1 % of its start over the run
@@ -34,8 +34,8 @@ class Recipe:
     extra_repeat: int = 10  # times each extra example (an accepted correction) is shown per epoch
     # Real pen handwriting (UNIPEN's training writers), drawn as people draw on the sketchpad.
     pen_share: float = 0.5  # of each epoch's examples; 0: MNIST alone
-    pen_variants: int = 12  # drawings made of each pen digit before training
-    style_count: int = 1500  # drawings of each style in digits.learning.styles
+    pen_variants: int = 10  # drawings made of each pen digit before training
+    style_count: int = 1200  # drawings of each style in digits.learning.styles
     pen_validation_share: float = 0.1  # of the training writers, kept for validation
     spread: Spread = field(default_factory=Spread)  # sizes and brushes of the drawings
 
@@ -46,4 +46,26 @@ BASELINE_RECIPE = Recipe(
     augment=False, preprocessed_fraction=0.0, pen_share=0.0,
 )  # fmt: skip
 # What the app trains when it finds no model at all: minutes, not an hour.
-QUICK_RECIPE = dataclasses.replace(Recipe(), epochs=3, limit=20_000, pen_variants=2, style_count=300)
+QUICK_RECIPE = dataclasses.replace(Recipe(), arch="small", epochs=3, limit=20_000, pen_variants=2, style_count=300)
+
+
+@dataclass(frozen=True)
+class NumberRecipe:
+    """How the sequence reader is trained. The defaults are the shipped model's recipe."""
+
+    epochs: int = 8
+    batch_size: int = 32
+    learning_rate: float = 2e-3  # Adam, with cosine decay to 1 % over the run
+    dropout_rate: float = 0.25
+    lines: int = 40_000  # numbers drawn before training, each read once per epoch
+    real_share: float = 0.3  # of them, stretches of real numbers as their writers spaced them
+    mnist_share: float = 0.1  # composed of MNIST digits (the rest: of one pen writer's digits)
+    mnist_digits: int = 3_000  # the first MNIST training digits, whose centre lines make those
+    max_length: int = 8  # digits in a number, from 1
+    pen_validation_share: float = 0.1  # of the training writers, kept for validation
+    validation_lines: int = 2_000
+    spread: Spread = field(default_factory=lambda: Spread(min_height=40, max_height=320))
+    seed: int = 1234
+
+
+QUICK_NUMBER_RECIPE = dataclasses.replace(NumberRecipe(), epochs=3, lines=4_000, validation_lines=300)

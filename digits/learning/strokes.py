@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from digits.learning.drawing import CANVAS_SIZE
+from digits.learning.drawing import CANVAS_SIZE, smooth
 
 Strokes = list[np.ndarray]  # one digit (or number): its strokes, each an (n, 2) float array of x, y
 
@@ -32,19 +32,6 @@ def normalize(strokes: Strokes) -> Strokes:
     scale = max(height, width / 2, 1e-6)
     centre = (low + high) / 2
     return [((stroke - centre) / scale).astype(np.float32) for stroke in strokes]
-
-
-def smooth(stroke: np.ndarray, steps: int = 4) -> np.ndarray:
-    """A Catmull-Rom curve through the stroke's points: a hand's path between sparse samples."""
-    if len(stroke) < 3:
-        return stroke
-    padded = np.concatenate([stroke[:1], stroke, stroke[-1:]])
-    p0, p1, p2, p3 = padded[:-3], padded[1:-2], padded[2:-1], padded[3:]  # each segment p1 -> p2
-    t = np.linspace(0, 1, steps, endpoint=False)[:, None, None]
-    curve = 0.5 * (
-        2 * p1 + (p2 - p0) * t + (2 * p0 - 5 * p1 + 4 * p2 - p3) * t**2 + (3 * p1 - p0 - 3 * p2 + p3) * t**3
-    )  # (steps, segments, 2)
-    return np.concatenate([curve.transpose(1, 0, 2).reshape(-1, 2), stroke[-1:]]).astype(np.float32)
 
 
 def elastic(rng: np.random.Generator, amplitude: float, components: int = 3):
@@ -75,7 +62,7 @@ def augment(strokes: Strokes, rng: np.random.Generator, *, strength: float = 1.0
     tremor = abs(rng.normal(0, 0.004 * strength))
     changed = []
     for stroke in strokes:
-        points = smooth(stroke) if rng.random() < 0.5 else stroke
+        points = smooth(stroke, steps=4) if rng.random() < 0.5 else stroke
         points = warp(points @ matrix.T)
         changed.append(points + rng.normal(0, tremor, points.shape))
     return normalize(changed)

@@ -60,12 +60,13 @@ def serif_seven(strokes: Strokes, rng: np.random.Generator) -> Strokes:
 
 
 def flagged_one(strokes: Strokes, rng: np.random.Generator, *, foot: bool = False) -> Strokes:
-    """A long flag from the top down to the left, and (``foot``) a base line, as a 1 is written
-    in much of Europe."""
+    """A flag from the top down to the left, from a third to most of the stem's length, and
+    (``foot``) a base line, as a 1 is written in much of Europe."""
     points = np.concatenate(strokes)
     top, bottom = points[np.argmin(points[:, 1])], points[np.argmax(points[:, 1])]
     height = bottom[1] - top[1]
-    flag_end = top + np.array([-height * rng.uniform(0.2, 0.45), height * rng.uniform(0.15, 0.4)])
+    reach = rng.uniform(0.3, 0.65)  # how far down the flag ends (short ticks: the pen data has many)
+    flag_end = top + height * np.array([-reach * rng.uniform(0.7, 1.6), reach])
     added = [_line(flag_end, top, rng)]
     if foot:
         width = height * rng.uniform(0.35, 0.65)
@@ -79,7 +80,7 @@ def slashed_zero(strokes: Strokes, rng: np.random.Generator, *, across: bool = F
     low, high = bounds(strokes)
     centre, size = (low + high) / 2, high - low
     if across:
-        half = size[0] * rng.uniform(0.4, 0.55)
+        half = size[0] * rng.uniform(0.52, 0.65)  # from side to side of the ring, a little beyond
         y = centre[1] + size[1] * rng.normal(0, 0.05)
         return normalize([*strokes, _line((centre[0] - half, y), (centre[0] + half, y), rng)])
     reach = rng.uniform(0.45, 0.65)
@@ -102,14 +103,34 @@ def hooked_nine(strokes: Strokes, rng: np.random.Generator) -> Strokes:
     return normalize(strokes)
 
 
+def detached_five(strokes: Strokes, rng: np.random.Generator) -> Strokes:
+    """A 5 whose top bar, drawn on its own, sits apart from the body: up and to the right."""
+    flag = min(range(len(strokes)), key=lambda i: float(strokes[i][:, 1].mean()))
+    low, high = bounds(strokes)
+    shift = (high - low)[1] * np.array([rng.uniform(-0.05, 0.25), -rng.uniform(0.05, 0.25)])
+    return normalize([stroke + shift if i == flag else stroke for i, stroke in enumerate(strokes)])
+
+
+def opened(strokes: Strokes, rng: np.random.Generator, *, at_start: bool) -> Strokes:
+    """A loop left open: the first (or last) few hundredths of the only stroke not drawn, as in
+    a quick 0 or a 9 whose loop does not close (more, and a 9 becomes a 4)."""
+    stroke = strokes[0]
+    cut = max(1, int(len(stroke) * rng.uniform(0.05, 0.15)))
+    return normalize([stroke[cut:] if at_start else stroke[:-cut]])
+
+
 def open_four(rng: np.random.Generator) -> Strokes:
-    """A 4 whose two strokes do not meet at the top: an L (down, then across) and a stem; half
-    the time drawn in one stroke, down, across, up to the top of the stem and down it."""
+    """A 4 whose two strokes do not meet at the top: an L or a ∠ (down or down-left, then
+    across) and a stem; half the time drawn in one stroke, down, across, up to the top of the
+    stem and down it."""
     width = rng.uniform(0.55, 0.85)
     bar = rng.uniform(0.5, 0.68)
     stem_x = width * rng.uniform(0.6, 0.82)
     corner = (rng.uniform(-0.05, 0.08), bar)
-    left_top = (rng.uniform(0.0, 0.12), rng.uniform(0.0, 0.12))
+    left_top = (
+        rng.uniform(0.0, 0.12) if rng.random() < 0.5 else min(stem_x * rng.uniform(0.4, 0.85), stem_x - 0.14),
+        rng.uniform(0.0, 0.12),
+    )
     stem_top = (stem_x + rng.uniform(-0.04, 0.04), rng.uniform(0.0, 0.2))
     stem_bottom = (stem_x + rng.uniform(-0.06, 0.06), 1.0)
     down = _line(left_top, corner, rng, points=6)
@@ -131,6 +152,9 @@ STYLES: dict[str, tuple[int, Callable[[Strokes, np.random.Generator], Strokes] |
     "slashed 0 (Ø)": (0, slashed_zero),
     "0 crossed like θ": (0, lambda strokes, rng: slashed_zero(strokes, rng, across=True)),
     "9 with a curved tail": (9, hooked_nine),
+    "9 with its loop open": (9, lambda strokes, rng: opened(strokes, rng, at_start=True)),
+    "0 left open": (0, lambda strokes, rng: opened(strokes, rng, at_start=False)),
+    "5 with its top apart": (5, detached_five),
     "open-topped 4": (4, None),
 }
 
@@ -143,13 +167,15 @@ def styled(name: str, strokes: Strokes | None, rng: np.random.Generator) -> Stro
 
 
 def is_plain(name: str, strokes: Strokes) -> bool:
-    """Whether a digit can take the style: a 1 that has no flag yet, a 7 or a 0 with no crossing
-    stroke yet; 9s and 4s always can."""
+    """Whether a digit can take the style: a 1 that has no flag yet; a 7, a 0 or a 9 drawn in one
+    stroke (no bar or slash yet, a loop to open); a 5 whose top is a stroke of its own."""
     digit, _ = STYLES[name]
     low, high = bounds(strokes)
     width, height = high - low
     if digit == 1:
-        return width < 0.25 * height
-    if digit in (0, 7):
+        return width < 0.2 * height
+    if digit == 5:
+        return len(strokes) >= 2
+    if digit in (0, 7) or name == "9 with its loop open":
         return len(strokes) == 1
     return True

@@ -35,6 +35,11 @@ class EmptyImageError(ValueError):
     """The image holds no ink: nothing to read."""
 
 
+class DrawingRefused(ValueError):
+    """The ink cannot be a digit or a number (thousands of separate marks, dozens of digits):
+    refused before the work of reading it. The message says why, for the person who drew it."""
+
+
 def _grey(image: Image.Image) -> Image.Image:
     """8-bit grey levels for any PIL mode; 16-bit and float images are stretched to 0..255."""
     if image.mode in ("I", "I;16", "I;16B", "I;16L", "F"):
@@ -97,14 +102,16 @@ def bounding_box(mask: np.ndarray) -> tuple[slice, slice] | None:
     return slice(rows[0], rows[-1] + 1), slice(cols[0], cols[-1] + 1)
 
 
-def _to_work_size(ink: np.ndarray) -> np.ndarray:
-    """Binary mask of the ink with its longer side WORK_SIZE px; thin lines survive."""
-    factor = int(np.ceil(max(ink.shape) / WORK_SIZE))
+def work_mask(ink: np.ndarray, *, by_height: bool = False) -> np.ndarray:
+    """Binary mask of the ink with its longer side (or, ``by_height``, its height) WORK_SIZE px;
+    thin lines survive."""
+    extent = ink.shape[0] if by_height else max(ink.shape)
+    factor = int(np.ceil(extent / WORK_SIZE))
     if factor > 1:  # max-pool first, so a hairline on a big canvas is not averaged away
         height, width = ink.shape
         padded = np.pad(ink, ((0, -height % factor), (0, -width % factor)))
         ink = padded.reshape(padded.shape[0] // factor, factor, -1, factor).max(axis=(1, 3))
-    scale = WORK_SIZE / max(ink.shape)
+    scale = WORK_SIZE / (ink.shape[0] if by_height else max(ink.shape))
     size = (max(1, round(ink.shape[1] * scale)), max(1, round(ink.shape[0] * scale)))
     resized = Image.fromarray(ink.astype(np.float32), mode="F").resize(size, Image.BILINEAR)
     return np.asarray(resized) > 0.5
@@ -151,7 +158,7 @@ def preprocess_ink(ink: np.ndarray) -> np.ndarray:
     box = bounding_box(ink > 0)
     if box is None:
         raise EmptyImageError("no ink found: draw a digit")
-    mask = normalize_strokes(_to_work_size(ink[box]))
+    mask = normalize_strokes(work_mask(ink[box]))
     box = bounding_box(mask)
     if box is None:
         raise EmptyImageError("no ink found: draw a digit")

@@ -1,8 +1,11 @@
 """The reader: the one way from an image to an answer, for the app, the benchmarks and the tests.
 
-Preprocessing, the model, and an honest verdict. A drawing with several digits side by side is
-read as a number: ``segment`` splits the ink, and each digit goes through the same
-preprocessing and model as a lone one.
+Preprocessing, the models, and an honest verdict. A drawing that is one piece of ink, no wider
+than a digit, is a lone digit: the digit network reads it, whole. Anything else may be a
+number: the sequence network reads all its ink at once as a line (``sequence``), and says where
+each digit lies, so digits that touch or overlap need no cutting; if it finds one digit there,
+the digit network reads it after all. Without a sequence network (or with ``numbers="segments"``),
+a number is cut into digits by ``segment`` and each is read like a lone one.
 """
 
 from __future__ import annotations
@@ -17,10 +20,19 @@ import keras
 import numpy as np
 from PIL import Image
 
+from digits import IMAGE_SIZE
 from digits.reading.explain import occlusion_map, overlay, to_drawing
-from digits.reading.inference import Predictor
-from digits.reading.preprocess import EmptyImageError, bounding_box, crop_ink, drawing_ink, preprocess_ink
-from digits.reading.segment import Part, segment
+from digits.reading.inference import Predictor, SequencePredictor
+from digits.reading.preprocess import (
+    DrawingRefused,
+    EmptyImageError,
+    bounding_box,
+    crop_ink,
+    drawing_ink,
+    preprocess_ink,
+)
+from digits.reading.segment import SPLIT_WIDER_THAN, Part, segment
+from digits.reading.sequence import BLANK, best_path, preprocess_line, spans
 
 # Below this top probability the answer is "uncertain" (see bench/uncertainty.py for how
 # often that fires on real digits and on scribbles).
@@ -29,10 +41,13 @@ UNCERTAIN_BELOW = 0.6
 BLOB_FILL = 0.6
 PROMPT = "Draw a digit (0-9) to see what the model reads."
 # A reading keeps the ink around what it read, for the boxes, the "why" view and corrections:
-# the ink's box and this share of its height around it (at least MARGIN pixels), not the
-# whole canvas, which would cost each session 640 KB.
+# the ink's box and this share of its height around it (at least MARGIN pixels), reduced to at
+# most KEPT_SIDE pixels a side (100 KB at most), not the whole canvas at full size (640 KB, or
+# 2.5 MB for a photo), which each session of the page would hold.
 MARGIN = 8
 MARGIN_SHARE = 1 / 8
+KEPT_SIDE = 320
+MAX_DIGITS = 16  # a longer number is refused
 
 
 Box = tuple[int, int, int, int]  # x0, y0, x1, y1 in the drawing's pixels
@@ -49,7 +64,8 @@ class Reading:
     box: Box | None = None  # where the digit (or the number) is in the drawing
     parts: tuple[Reading, ...] = ()  # a number's digits, left to right
     drawing: np.ndarray | None = None  # the ink map around ``box`` (uint8, 255 = ink)...
-    origin: tuple[int, int] = (0, 0)  # ...whose top left corner is here in the drawing
+    origin: tuple[int, int] = (0, 0)  # ...whose top left corner is here in the drawing...
+    scale: float = 1.0  # ...reduced by this factor
 
     @property
     def digit(self) -> int | None:
@@ -61,7 +77,13 @@ class Reading:
 
     def in_drawing(self, box: Box) -> Box:
         """``box``, from the whole drawing's pixels to those of ``drawing``."""
-        return _moved(box, -self.origin[0], -self.origin[1])
+        x0, y0, x1, y1 = _moved(box, -self.origin[0], -self.origin[1])
+        return (
+            int(x0 * self.scale),
+            int(y0 * self.scale),
+            int(np.ceil(x1 * self.scale)),
+            int(np.ceil(y1 * self.scale)),
+        )
 
     @property
     def text(self) -> str:
@@ -119,34 +141,49 @@ class LoadedModel(Protocol):
     sha256: str
 
 
+class LoadedModels(Protocol):
+    digit: LoadedModel  # 28x28 -> 10 digits
+    number: LoadedModel | None  # a line -> a digit sequence (CTC); None: numbers are cut
+
+
 class DigitReader:
-    """Reads images with the model that ``load_model`` gives, fetched on first use.
+    """Reads images with the models that ``load_models`` gives, fetched on first use.
 
     Args:
-        load_model: finds the model (it may download or train one); called once.
+        load_models: finds the models (it may download or train them); called once.
+        numbers: "sequence" reads numbers with the sequence network when there is one;
+            "segments" always cuts them into digits (the reader before the sequence network).
     """
 
-    def __init__(self, load_model: Callable[[], LoadedModel]) -> None:
-        self._load_model = load_model
+    def __init__(self, load_models: Callable[[], LoadedModels], *, numbers: str = "sequence") -> None:
+        if numbers not in ("sequence", "segments"):
+            raise ValueError(f"numbers must be 'sequence' or 'segments', not {numbers!r}")
+        self._load_models = load_models
+        self.numbers = numbers
         self._lock = threading.Lock()
         self._predictor: Predictor | None = None
-        self.loaded: LoadedModel | None = None
+        self._sequence: SequencePredictor | None = None
+        self.loaded: LoadedModels | None = None
 
-    def load(self) -> LoadedModel:
-        """Find and warm up the model (once; later calls return at once)."""
+    def load(self) -> LoadedModels:
+        """Find and warm up the models (once; later calls return at once)."""
         with self._lock:
             if self.loaded is None:
-                loaded = self._load_model()
-                predictor = Predictor(loaded.model)
+                loaded = self._load_models()
+                predictor = Predictor(loaded.digit.model)
                 predictor.warm_up()
+                if loaded.number is not None and self.numbers == "sequence":
+                    self._sequence = SequencePredictor(loaded.number.model)
+                    self._sequence.warm_up()
                 self._predictor, self.loaded = predictor, loaded
         return self.loaded
 
     @property
     def model_id(self) -> str:
-        """The model file's name and the start of its SHA-256, to tell models apart."""
+        """The model files' names and the starts of their SHA-256, to tell models apart."""
         loaded = self.load()
-        return f"{loaded.path.name}@{loaded.sha256[:12]}"
+        models = [loaded.digit] + ([loaded.number] if self._sequence is not None else [])
+        return "+".join(f"{model.path.name}@{model.sha256[:12]}" for model in models)
 
     def probabilities(self, images: np.ndarray) -> np.ndarray:
         """The model's (N, 10) probabilities for (N, 28, 28) preprocessed images."""
@@ -161,6 +198,7 @@ class DigitReader:
 
         Raises:
             ImageError: the input is not an image, or is damaged or too large.
+            DrawingRefused: the ink cannot be a digit or a number (too many marks or digits).
         """
         try:
             ink = drawing_ink(value)
@@ -172,20 +210,64 @@ class DigitReader:
             max(box[0] - margin, 0), max(box[1] - margin, 0),
             min(box[2] + margin, ink.width), min(box[3] + margin, ink.height),
         )  # fmt: skip
-        where = {"box": box, "drawing": np.asarray(ink.crop(around)), "origin": around[:2]}
+        kept = ink.crop(around)
+        scale = min(1.0, KEPT_SIDE / max(kept.size))
+        if scale < 1:
+            kept = kept.resize((max(1, round(kept.width * scale)), max(1, round(kept.height * scale))), Image.BOX)
+        where = {"box": box, "drawing": np.asarray(kept), "origin": around[:2], "scale": scale}
+        self.load()
+        groups = segment(crop)
+        one_piece = len(groups) == 1 and _width(groups[0].box) <= SPLIT_WIDER_THAN * _height(groups[0].box)
+        number = None
+        if not one_piece:
+            number = self._read_line(crop, box) if self._sequence is not None else self._read_cut(crop, box)
+        return number_verdict(number, **where) if number else self._read_whole(crop, where)
+
+    def _read_whole(self, crop: np.ndarray, where: dict) -> Reading:
+        """All the ink as one digit."""
+        seen = _seen(crop)
+        if seen is None:
+            return Reading("empty", PROMPT)
+        return verdict(self.probabilities(seen[np.newaxis])[0], seen, **where)
+
+    def _read_line(self, crop: np.ndarray, box: Box) -> list[Reading] | None:
+        """The digits the sequence network reads in the ink, each with its box; None for one."""
+        line = preprocess_line(crop)
+        frames = self._sequence.probabilities(line.image)
+        symbols = best_path(frames)
+        if len(symbols) <= 1:
+            return None
+        if len(symbols) > MAX_DIGITS:
+            raise DrawingRefused(f"That is more than {MAX_DIGITS} digits: write a shorter number.")
+        readings = []
+        for symbol, (left, right) in zip(symbols, spans(symbols, line, crop.shape[1]), strict=True):
+            cell = crop[:, left:right]
+            tight = bounding_box(cell > 0)
+            if tight is None:  # the network placed a digit where there is no ink: read whole
+                return None
+            rows, cols = tight
+            at = symbol.first + int(frames[symbol.first : symbol.last + 1, symbol.digit].argmax())
+            digits = frames[at, :BLANK] / max(float(frames[at, :BLANK].sum()), 1e-9)  # given a digit here, which
+            seen = _seen(cell[tight])
+            part_box = (box[0] + left + cols.start, box[1] + rows.start, box[0] + left + cols.stop, box[1] + rows.stop)
+            readings.append(
+                verdict(digits, seen if seen is not None else np.zeros((IMAGE_SIZE,) * 2, np.float32), box=part_box)
+            )
+        return readings
+
+    def _read_cut(self, crop: np.ndarray, box: Box) -> list[Reading] | None:
+        """The digits ``segment`` cuts the ink into, each read like a lone one; None for one."""
         # A part so faint that preprocessing finds no ink in it (an anti-aliased sliver) is no digit.
         parts = [part for part in segment(crop, self._surety) if _seen(part.ink) is not None]
         if len(parts) <= 1:
-            seen = _seen(crop)
-            if seen is None:
-                return Reading("empty", PROMPT)
-            return verdict(self.probabilities(seen[np.newaxis])[0], seen, **where)
+            return None
+        if len(parts) > MAX_DIGITS:
+            raise DrawingRefused(f"That is more than {MAX_DIGITS} digits: write a shorter number.")
         seen = np.stack([_seen(part.ink) for part in parts])
-        readings = [
+        return [
             verdict(probabilities, image, box=_moved(part.box, box[0], box[1]))  # crop -> drawing
             for part, probabilities, image in zip(parts, self.probabilities(seen), seen, strict=True)
         ]
-        return number_verdict(readings, **where)
 
     def explain(self, reading: Reading) -> Image.Image | None:
         """The drawing with where each digit's evidence came from in red (see digits.explain)."""
@@ -212,6 +294,14 @@ def _seen(ink: np.ndarray) -> np.ndarray | None:
         return preprocess_ink(ink)
     except EmptyImageError:
         return None
+
+
+def _width(box: Box) -> int:
+    return box[2] - box[0]
+
+
+def _height(box: Box) -> int:
+    return box[3] - box[1]
 
 
 def _moved(box: Box, dx: int, dy: int) -> Box:

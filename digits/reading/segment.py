@@ -21,9 +21,13 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image
 
-from digits.reading.preprocess import bounding_box
+from digits.reading.preprocess import DrawingRefused, bounding_box
 
 SEGMENT_SIZE = 200  # the longer side of the ink at which pieces are found
+# Bounds on the work one drawing may cost: a number of a dozen digits has a few hundred runs of
+# ink per 200 px and a few dozen pieces; a canvas of dots or hatching has thousands.
+MAX_RUNS = 6000
+MAX_PIECES = 48  # pieces that are not specks
 SPECK = 0.03  # a piece with less ink than this share of the largest one is a stray mark
 MERGE_OVERLAP = 0.5  # pieces sharing this share of the narrower one's columns are one digit
 # So are pieces one above the other (sharing at most this share of the shorter one's rows)
@@ -61,12 +65,17 @@ def label_pieces(mask: np.ndarray) -> tuple[np.ndarray, int]:
 
     Runs of ink in each row are joined with the runs they touch in the row above, through a
     union-find; a digit drawing has a few thousand runs at most.
+
+    Raises:
+        DrawingRefused: more than MAX_RUNS runs (before any of the per-run work).
     """
     height, width = mask.shape
     padded = np.zeros((height, width + 2), np.int8)
     padded[:, 1:-1] = mask
     edges = np.diff(padded, axis=1)
     run_rows, run_starts = np.nonzero(edges == 1)
+    if len(run_rows) > MAX_RUNS:
+        raise DrawingRefused("That is too busy to be a digit or a number: thousands of separate strokes.")
     run_ends = np.nonzero(edges == -1)[1]  # exclusive; row-major order matches the starts
     parent = list(range(len(run_rows)))
 
@@ -96,45 +105,81 @@ def _columns(mask: np.ndarray) -> tuple[int, int]:
     return int(cols[0]), int(cols[-1]) + 1
 
 
-def _rows(mask: np.ndarray) -> tuple[int, int]:
-    rows = np.flatnonzero(mask.any(axis=1))
-    return int(rows[0]), int(rows[-1]) + 1
-
-
 def _height(mask: np.ndarray) -> int:
     rows = np.flatnonzero(mask.any(axis=1))
     return int(rows[-1] + 1 - rows[0]) if rows.size else 0
 
 
+@dataclass
+class _Group:
+    """Pieces taken together: their labels and the box around them (x0, y0, x1, y1), exclusive."""
+
+    labels: list[int]
+    box: tuple[int, int, int, int]
+
+    def __or__(self, other: _Group) -> _Group:
+        a, b = self.box, other.box
+        box = (min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3]))
+        return _Group(self.labels + other.labels, box)
+
+    @property
+    def height(self) -> int:
+        return self.box[3] - self.box[1]
+
+
+def _boxes(labels: np.ndarray, count: int) -> np.ndarray:
+    """(count, 4) boxes x0, y0, x1, y1 (exclusive) of labels 1..count, in one pass over the image."""
+    rows, cols = np.nonzero(labels)
+    which = labels[rows, cols] - 1
+    boxes = np.empty((count, 4), np.int64)
+    boxes[:, :2] = np.iinfo(np.int64).max
+    boxes[:, 2:] = -1
+    np.minimum.at(boxes[:, 0], which, cols)
+    np.minimum.at(boxes[:, 1], which, rows)
+    np.maximum.at(boxes[:, 2], which, cols + 1)
+    np.maximum.at(boxes[:, 3], which, rows + 1)
+    return boxes
+
+
 def group_pieces(labels: np.ndarray, count: int) -> list[np.ndarray]:
-    """Masks of the digit candidates, left to right: specks dropped, stacked pieces merged."""
+    """Masks of the digit candidates, left to right: specks dropped, stacked pieces merged.
+
+    The merging works on the pieces' boxes; only the groups found are made into masks.
+
+    Raises:
+        DrawingRefused: more than MAX_PIECES pieces that are not specks.
+    """
     areas = np.bincount(labels.ravel(), minlength=count + 1)[1:]
-    keep = [label + 1 for label in range(count) if areas[label] >= SPECK * areas.max()]
-    groups = [labels == label for label in keep]
+    keep = [label for label in range(count) if areas[label] >= SPECK * areas.max()]
+    if len(keep) > MAX_PIECES:
+        raise DrawingRefused(
+            f"That is too many separate marks ({len(keep)}) to be a digit or a number: draw one digit, or a number."
+        )
+    boxes = _boxes(labels, count)
+    groups = [_Group([label + 1], tuple(int(v) for v in boxes[label])) for label in keep]
     merged = True
     while merged and len(groups) > 1:
         merged = False
-        tallest = max(_height(group) for group in groups)
+        tallest = max(group.height for group in groups)
         for first, second in itertools.combinations(range(len(groups)), 2):
-            (a0, a1), (b0, b1) = _columns(groups[first]), _columns(groups[second])
-            (c0, c1), (d0, d1) = _rows(groups[first]), _rows(groups[second])
+            (a0, c0, a1, c1), (b0, d0, b1, d1) = groups[first].box, groups[second].box
             shared = min(a1, b1) - max(a0, b0)
             stacked = min(c1, d1) - max(c0, d0) <= STACKED * min(c1 - c0, d1 - d0) and -shared <= NEAR * tallest
             if shared >= MERGE_OVERLAP * min(a1 - a0, b1 - b0) or stacked:
                 groups[first] = groups[first] | groups.pop(second)
                 merged = True
                 break
-    groups.sort(key=lambda group: _columns(group)[0])
-    tallest = max((_height(group) for group in groups), default=0)
-    digits = [group for group in groups if _height(group) >= STRAY_HEIGHT * tallest]
-    for stray in (group for group in groups if _height(group) < STRAY_HEIGHT * tallest):
-        left, right = _columns(stray)
+    groups.sort(key=lambda group: group.box[0])
+    tallest = max((group.height for group in groups), default=0)
+    digits = [group for group in groups if group.height >= STRAY_HEIGHT * tallest]
+    for stray in (group for group in groups if group.height < STRAY_HEIGHT * tallest):
+        left, right = stray.box[0], stray.box[2]
         gap, nearest = min(
-            (max(_columns(digit)[0] - right, left - _columns(digit)[1]), index) for index, digit in enumerate(digits)
+            (max(digit.box[0] - right, left - digit.box[2]), index) for index, digit in enumerate(digits)
         )
         if gap <= NEAR * tallest:  # a detached flag or tail; strays only join digits
             digits[nearest] = digits[nearest] | stray
-    return digits
+    return [np.isin(labels, group.labels) for group in digits]
 
 
 def cut_candidates(mask: np.ndarray) -> list[int]:

@@ -12,7 +12,11 @@ from typing import Any
 
 import keras
 
-from digits import IMAGE_SIZE, NUM_CLASSES
+from digits.learning.architectures import build_model, build_number_model
+from digits.learning.recipes import ARCHITECTURES
+
+# The networks this code builds for each kind of model; a file's weights go into one of them.
+BUILDERS = {"digit": [lambda arch=arch: build_model(arch) for arch in ARCHITECTURES], "number": [build_number_model]}
 
 FILE_MODE = 0o644  # model files and metadata are meant to be read by anyone
 
@@ -51,21 +55,26 @@ def save_model(model: keras.Model, path: Path, metadata: dict[str, Any] | None =
         atomic_write(metadata_path(path), lambda name: Path(name).write_text(text))
 
 
-def load_model(path: Path) -> keras.Model:
-    """Load an ``.h5`` digit model for inference.
+def load_model(path: Path, kind: str = "digit") -> keras.Model:
+    """Load a ``kind`` ("digit" or "number") model from an ``.h5`` file, for inference.
+
+    Only the weights are read, into a network this code builds (see BUILDERS): whatever else
+    the file says (its layers, any code in them) is never run.
 
     Raises:
-        ModelLoadError: the file is missing, damaged, or not a 28x28 -> 10 classes model.
+        ModelLoadError: the file is missing, damaged, or not the weights of such a network.
     """
     if not path.is_file():
         raise ModelLoadError(f"{path}: no such file")
-    try:
-        model = keras.saving.load_model(path, compile=False)
-    except Exception as error:  # h5py and Keras raise many types for a damaged file
-        raise ModelLoadError(f"{path}: not a loadable Keras model ({error})") from error
-    if tuple(model.input_shape[1:]) != (IMAGE_SIZE, IMAGE_SIZE, 1) or model.output_shape[-1] != NUM_CLASSES:
-        raise ModelLoadError(f"{path}: model maps {model.input_shape} -> {model.output_shape}")
-    return model
+    errors = []
+    for build in BUILDERS[kind]:
+        model = build()
+        try:
+            model.load_weights(path)
+            return model
+        except Exception as error:  # h5py and Keras raise many types for a damaged or other file
+            errors.append(f"{model.name}: {error}")
+    raise ModelLoadError(f"{path}: not the weights of a {kind} network ({'; '.join(errors)})")
 
 
 def read_metadata(model_path: Path) -> dict[str, Any]:

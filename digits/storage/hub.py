@@ -9,7 +9,7 @@ import httpx2
 from huggingface_hub import CommitOperationAdd, HfApi, get_hf_file_metadata, hf_hub_download, hf_hub_url
 from huggingface_hub.errors import HfHubHTTPError, HFValidationError, LocalEntryNotFoundError
 
-from digits.storage.files import metadata_path
+from digits.storage.files import file_sha256, metadata_path
 
 logger = logging.getLogger(__name__)
 
@@ -18,11 +18,18 @@ class HubDownloadError(RuntimeError):
     """The Hub could not be reached, refused, or did not have the file."""
 
 
-def download_file(repo_id: str, filename: str, *, revision: str, folder: Path, timeout: float) -> Path:
+def download_file(
+    repo_id: str, filename: str, *, revision: str, folder: Path, timeout: float, sha256: str | None = None
+) -> Path:
     """Download ``filename`` from the model repo ``repo_id`` at ``revision`` into ``folder``.
 
+    Args:
+        revision: a commit pins the file; a branch or tag takes whatever it points at now.
+        sha256: when given, the file must hash to it.
+
     Raises:
-        HubDownloadError: unreachable, timed out, an HTTP error, or no such file.
+        HubDownloadError: unreachable, timed out, an HTTP error, no such file, or another file
+            than the one pinned by ``sha256``.
     """
     logger.info("downloading %s from the Hub repo %s@%s", filename, repo_id, revision)
     try:
@@ -35,6 +42,10 @@ def download_file(repo_id: str, filename: str, *, revision: str, folder: Path, t
         )
     except (HfHubHTTPError, HFValidationError, LocalEntryNotFoundError, httpx2.HTTPError, OSError) as error:
         raise HubDownloadError(f"{type(error).__name__}: {error}") from error
+    if sha256 is not None:
+        found = file_sha256(Path(path))
+        if found != sha256:
+            raise HubDownloadError(f"{filename} at {revision} has SHA-256 {found}, not the pinned {sha256}")
     return Path(path)
 
 

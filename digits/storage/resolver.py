@@ -1,7 +1,12 @@
-"""Finding a model to serve: the cached file -> a download from the Hub -> a short training run.
+"""Finding the models to serve: the cached file -> a download from the Hub -> a short training run.
 
-Whatever is found is cached for the next start. This is the one module that knows all three
-sources; the training code is imported only when nothing else gave a model.
+Two models: the digit network (``digit_cnn.h5``) and the sequence network that reads numbers
+(``number_ctc.h5``). Each is looked for the same way, and whatever is found is cached for the
+next start. Without a digit model the app cannot serve; without a sequence model it still
+reads numbers, by cutting them into digits.
+
+This is the one module that knows all three sources; the training code is imported only when
+nothing else gave a model.
 """
 
 from __future__ import annotations
@@ -9,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import os
+import shutil
 import tempfile
 import time
 from dataclasses import dataclass
@@ -17,24 +23,31 @@ from pathlib import Path
 import keras
 from filelock import FileLock
 
-from digits.settings import DIGIT_MODEL, Settings
+from digits.settings import DIGIT_MODEL, NUMBER_MODEL, Settings
 from digits.storage.files import ModelLoadError, atomic_write, file_sha256, load_model, save_model
 from digits.storage.hub import HubDownloadError, download_file
 
 logger = logging.getLogger(__name__)
+FILES = {"digit": DIGIT_MODEL, "number": NUMBER_MODEL}
 
 
 class NoModelError(RuntimeError):
-    """No source could provide a model."""
+    """No source could provide the digit model."""
 
 
 @dataclass(frozen=True)
 class ResolvedModel:
     model: keras.Model
     path: Path
-    source: str  # "cache", "hub" or "trained"
+    source: str  # "cache", "hub", "trained" or "file"
     seconds: float
     sha256: str  # of the model file, to tell models apart
+
+
+@dataclass(frozen=True)
+class ResolvedModels:
+    digit: ResolvedModel
+    number: ResolvedModel | None  # None: numbers are cut into digits
 
 
 def writable_cache_path(model_path: Path, user_cache_dir: Path) -> Path:
@@ -54,91 +67,145 @@ def _quarantine(path: Path, error: Exception) -> None:
         logger.warning("could not move %s aside: %s", path, move_error)
 
 
-def _from_cache(paths: list[Path]) -> tuple[keras.Model, Path] | None:
+def _clean_stale(cache_path: Path, *, older_than: float = 60) -> None:
+    """Remove what an interrupted write or download of ``cache_path`` left beside it: called under
+    its lock, so no app is writing it; ``older_than`` seconds spare a train.py saving right now."""
+    for leftover in cache_path.parent.glob(f".{cache_path.stem}-*"):
+        if time.time() - leftover.stat().st_mtime < older_than:
+            continue
+        logger.info("removing %s, left by an interrupted write", leftover)
+        if leftover.is_dir():
+            shutil.rmtree(leftover, ignore_errors=True)
+        else:
+            leftover.unlink(missing_ok=True)
+
+
+def _from_cache(paths: list[Path], kind: str) -> tuple[keras.Model, Path] | None:
     for path in paths:
         if not path.exists():
             continue
         try:
-            return load_model(path), path
+            return load_model(path, kind), path
         except ModelLoadError as error:
             _quarantine(path, error)
     return None
 
 
-def _from_hub(settings: Settings, cache_path: Path) -> keras.Model | None:
+def _from_hub(settings: Settings, kind: str, cache_path: Path) -> keras.Model | None:
     if not settings.hub_repo:
         logger.info("DIGITS_HUB_REPO is not set; skipping the Hub")
         return None
     try:
-        with tempfile.TemporaryDirectory() as folder:
+        # Beside the cache, so that moving the file into place is a rename on one file system.
+        with tempfile.TemporaryDirectory(dir=cache_path.parent, prefix=f".{cache_path.stem}-download-") as folder:
             downloaded = download_file(
-                settings.hub_repo, DIGIT_MODEL, revision=settings.hub_revision, folder=Path(folder),
-                timeout=settings.hub_timeout,
+                settings.hub_repo, FILES[kind], revision=settings.hub_revision, folder=Path(folder),
+                timeout=settings.hub_timeout, sha256=settings.hub_sha256.get(kind),
             )  # fmt: skip
-            model = load_model(downloaded)  # a wrong or partial file never reaches the cache
+            model = load_model(downloaded, kind)  # a wrong or partial file never reaches the cache
             atomic_write(cache_path, lambda name: os.replace(downloaded, name))
         return model
     except (HubDownloadError, ModelLoadError) as error:
-        logger.warning("Hub download from %s failed: %s", settings.hub_repo, error)
+        logger.warning("Hub download of %s from %s failed: %s", FILES[kind], settings.hub_repo, error)
         return None
 
 
-def _by_training(settings: Settings, cache_path: Path) -> keras.Model:
-    from digits.learning.metadata import build_metadata
+def _by_training(settings: Settings, kind: str, cache_path: Path) -> keras.Model | None:
+    """A model trained with the quick recipe, or None when the data it needs is missing."""
+    from digits.learning.metadata import build_metadata, build_number_metadata
     from digits.learning.mnist import load_mnist
-    from digits.learning.recipes import QUICK_RECIPE
+    from digits.learning.pen import PenDataError, load_pen_digits, split_by_writer
+    from digits.learning.recipes import QUICK_NUMBER_RECIPE, QUICK_RECIPE
+
+    logger.info("training a %s model with the quick recipe (a few minutes)", kind)
+    mnist = load_mnist(settings.mnist_dir)
+    try:
+        pen = load_pen_digits(settings.unipen_dir)
+    except PenDataError as error:
+        logger.warning("no pen data (%s)", error)
+        pen = None
+    training_writers = split_by_writer(pen)[0] if pen is not None else None
+    if kind == "number":
+        if pen is None:
+            return None
+        from digits.learning.number_training import train_numbers
+
+        model, summary = train_numbers(QUICK_NUMBER_RECIPE, training_writers, mnist, verbose=2)
+        save_model(model, cache_path, build_number_metadata(model, QUICK_NUMBER_RECIPE, mnist, pen, summary))
+        return model
     from digits.learning.training import train
 
-    logger.info("training a model with the quick recipe (a few minutes)")
-    mnist = load_mnist(settings.mnist_dir)
-    pen = None
-    if settings.unipen_dir is not None:
-        from digits.learning.pen import PenDataError, load_pen_digits, split_by_writer
-
-        try:
-            pen = load_pen_digits(settings.unipen_dir)
-        except PenDataError as error:
-            logger.warning("training on MNIST alone: %s", error)
     recipe = QUICK_RECIPE if pen is not None else dataclasses.replace(QUICK_RECIPE, pen_share=0.0)
-    model, summary = train(recipe, mnist, split_by_writer(pen)[0] if pen is not None else None, verbose=2)
+    model, summary = train(recipe, mnist, training_writers, verbose=2)
     save_model(model, cache_path, build_metadata(model, recipe, mnist, pen, summary, evaluation=None))
     return model
 
 
-def from_file(path: Path) -> ResolvedModel:
-    """A given model file, as the resolver would describe it (for benchmarks and comparisons).
+def _train_or_not(settings: Settings, kind: str, cache_path: Path) -> keras.Model | None:
+    """The digit model trained, or its data's error raised; the number model trained, or None
+    when its data cannot be had (the app then cuts numbers into digits)."""
+    if kind == "digit":
+        return _by_training(settings, kind, cache_path)
+    from digits.learning.mnist import MnistError
+    from digits.learning.pen import PenDataError
 
-    Raises:
-        ModelLoadError: the file is missing or not a digit model.
-    """
-    started = time.perf_counter()
-    model = load_model(path)
-    return ResolvedModel(model, path, "file", time.perf_counter() - started, file_sha256(path))
+    try:
+        return _by_training(settings, kind, cache_path)
+    except (MnistError, PenDataError) as error:
+        logger.warning("cannot train a number model: %s", error)
+        return None
 
 
-def resolve_model(settings: Settings) -> ResolvedModel:
-    """Find a model to serve: cache -> Hub -> training; cache what was found.
+def resolve_model(settings: Settings, kind: str = "digit") -> ResolvedModel | None:
+    """Find the ``kind`` model ("digit" or "number"): cache -> Hub -> training; cache what was found.
 
     A lock beside the cache file makes concurrent starts wait for one another, so they all
     end up with the same model.
 
+    Returns:
+        The model, or None for a number model that no source could give.
+
     Raises:
-        NoModelError: no source gave a model (and training is disabled).
+        NoModelError: no source gave a digit model (and training is disabled or impossible).
     """
     started = time.perf_counter()
-    cache_path = writable_cache_path(settings.digit_model_path, settings.user_cache_dir)
-    candidates = list(dict.fromkeys([settings.digit_model_path, cache_path]))
+    wanted = settings.model_dir / FILES[kind]
+    cache_path = writable_cache_path(wanted, settings.user_cache_dir)
     cache_path.parent.mkdir(parents=True, exist_ok=True)
     with FileLock(str(cache_path) + ".lock"):
-        found = _from_cache(candidates)
+        _clean_stale(cache_path)
+        found = _from_cache(list(dict.fromkeys([wanted, cache_path])), kind)
         if found is not None:
             model, path, source = *found, "cache"
         else:
-            model, path, source = _from_hub(settings, cache_path), cache_path, "hub"
-            if model is None:
-                if not settings.allow_training:
-                    raise NoModelError("no cached model, no Hub model, and training is disabled")
-                model, source = _by_training(settings, cache_path), "trained"
+            model, path, source = _from_hub(settings, kind, cache_path), cache_path, "hub"
+            if model is None and settings.allow_training:
+                model, source = _train_or_not(settings, kind, cache_path), "trained"
+    if model is None:
+        if kind == "digit":
+            raise NoModelError("no cached model, no Hub model, and training is disabled")
+        logger.warning("no %s model: numbers will be cut into digits", kind)
+        return None
     seconds = time.perf_counter() - started
-    logger.info("model from %s (%s) in %.1f s", source, path, seconds)
+    logger.info("%s model from %s (%s) in %.1f s", kind, source, path, seconds)
     return ResolvedModel(model=model, path=path, source=source, seconds=seconds, sha256=file_sha256(path))
+
+
+def resolve_models(settings: Settings) -> ResolvedModels:
+    """Both models (see ``resolve_model``)."""
+    return ResolvedModels(digit=resolve_model(settings, "digit"), number=resolve_model(settings, "number"))
+
+
+def from_files(digit: Path, number: Path | None = None) -> ResolvedModels:
+    """Given model files, as the resolver would describe them (for benchmarks and comparisons).
+
+    Raises:
+        ModelLoadError: a file is missing or not a model of its kind.
+    """
+
+    def one(path: Path, kind: str) -> ResolvedModel:
+        started = time.perf_counter()
+        model = load_model(path, kind)
+        return ResolvedModel(model, path, "file", time.perf_counter() - started, file_sha256(path))
+
+    return ResolvedModels(one(digit, "digit"), one(number, "number") if number is not None else None)

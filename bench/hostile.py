@@ -1,0 +1,98 @@
+"""What each hostile probe costs the server: the app runs as `python app.py` on 127.0.0.1 and
+each probe of tests/hostile.py is sent to it in turn, with the time it took and the server's
+memory (resident now, and its peak) before and after. Then an ordinary drawing, to show the
+server still reads.
+
+    python bench/hostile.py
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+from hostile import (  # noqa: E402
+    api_calls,
+    blob_with_index,
+    digit_png,
+    dot_grid,
+    many_layers,
+    saves,
+    send_image,
+    slow_then_ordinary,
+)
+from http_api import start_server  # noqa: E402
+
+
+def memory_mb(pid: int) -> tuple[float, float]:
+    """The process's resident memory now and at its peak (VmRSS, VmHWM), in MB."""
+    fields = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        key, _, value = line.partition(":")
+        if key in ("VmRSS", "VmHWM"):
+            fields[key] = int(value.split()[0]) / 1024
+    return fields["VmRSS"], fields["VmHWM"]
+
+
+def summary(answer) -> str:
+    text = str(answer.get("label") if isinstance(answer, dict) else answer)
+    for marker in ("Error", "error"):
+        text = text.split(f"{marker}: ", 1)[-1]
+    return text.replace("\n", " ").replace("|", "/")[:70]
+
+
+def main() -> None:
+    port = 7895
+    url = f"http://127.0.0.1:{port}"
+    with tempfile.TemporaryDirectory() as corrections:
+        server = start_server("app.py", port, env={"DIGITS_CORRECTIONS_DIR": corrections, "DIGITS_ALLOW_TRAINING": "0"})
+        try:
+            http = httpx.Client(timeout=120)
+            send_image(http, url, digit_png())  # warm up
+            probes = {
+                "a canvas of 400 separate dots, to /predict": lambda: send_image(http, url, dot_grid(400)),
+                "a canvas of 900 separate dots, to /predict": lambda: send_image(http, url, dot_grid(900)),
+                "a canvas of 10,000 specks, to /predict": lambda: send_image(http, url, dot_grid(10_000, dot=2)),
+                "a 1-byte blob posted as layer 20,000,000": lambda: blob_with_index(http, url, 20_000_000).text,
+                "8 layers, one 50 KB file, no composite, to /predict": lambda: many_layers(http, url, layers=8),
+                "150 calls to /gradio_api/call/predict": lambda: f"{api_calls(http, url, 150)} of 150 read",
+                "200 saves of a correction from one client": lambda: "; ".join(
+                    f"{count}x {text}" for text, count in _tally(saves(http, url, 200)).items()
+                ),
+                "4 slowest accepted inputs (36 MP photos), then 4 drawings": lambda: ", ".join(
+                    summary(answer) for answer in slow_then_ordinary(lambda: httpx.Client(timeout=120), url)
+                ),
+            }
+            print("| probe | seconds | server memory now, MB (before -> after) | peak, MB | answer |")
+            print("|---|---|---|---|---|")
+            for name, probe in probes.items():
+                (rss_before, _) = memory_mb(server.pid)
+                started = time.perf_counter()
+                answer = probe()
+                seconds = time.perf_counter() - started
+                rss_after, peak = memory_mb(server.pid)
+                print(
+                    f"| {name} | {seconds:.2f} | {rss_before:.0f} -> {rss_after:.0f} | {peak:.0f} | {summary(answer)} |"
+                )
+            answer = send_image(http, url, digit_png(3))
+            print(f"\nafterwards, a drawn 3 is read as: {summary(answer)}")
+        finally:
+            server.terminate()
+            server.wait()
+
+
+def _tally(answers: list[str]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for answer in answers:
+        key = answer.split(" (")[0].split(",")[0]
+        counts[key] = counts.get(key, 0) + 1
+    return counts
+
+
+if __name__ == "__main__":
+    main()

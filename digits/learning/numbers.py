@@ -1,0 +1,116 @@
+"""Numbers as pen strokes: real ones, rebuilt from the pen data as their writers spaced them, and
+numbers composed from single digits, for the sequence reader to learn from and be measured on.
+
+In UNIPEN's files, digits that follow each other keep the places their writer put them (but for
+the sites that wrote one digit per box: see ``BOXED``), so consecutive digits written left to
+right on one line are a number as someone really wrote it, spacing and all.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from digits.learning.drawing import ink_of_paths
+from digits.learning.pen import PenDigits
+from digits.learning.renders import Spread
+from digits.learning.strokes import Strokes, augment, bounds, normalize, random_placement
+from digits.reading.sequence import preprocess_line
+
+BOXED = {"aga", "imp", "tos", "ibm"}  # one digit per box: where digits sit means nothing
+SPACE = 1.0  # a gap wider than this share of the digits' height is a space between two numbers
+# Gaps between composed digits, as shares of the digits' height (negative: they overlap).
+SPACINGS = {"apart": (0.1, 0.6), "touching": (-0.08, 0.05), "overlapping": (-0.33, -0.08)}
+
+
+@dataclass(frozen=True)
+class Number:
+    """A number: each digit's strokes, all in one frame (y down), and the digits it reads."""
+
+    digits: list[Strokes]
+    text: str
+    writer: str = ""
+
+    @property
+    def strokes(self) -> Strokes:
+        return [stroke for digit in self.digits for stroke in digit]
+
+    def window(self, start: int, length: int) -> Number:
+        """Digits ``start`` to ``start + length``, where they are."""
+        return Number(self.digits[start : start + length], self.text[start : start + length], self.writer)
+
+
+def real_numbers(pen: PenDigits) -> list[Number]:
+    """Every run of two or more digits written left to right on one line, as written."""
+    numbers = []
+    for source in np.unique(pen.sources):
+        indices = np.flatnonzero(pen.sources == source)
+        if pen.contributors[indices[0]] in BOXED:
+            continue
+        indices = indices[np.argsort(pen.order[indices])]
+        run = [indices[0]]
+        for previous, current in zip(indices[:-1], indices[1:], strict=True):
+            (a0, a1), (b0, b1) = bounds(pen.strokes[previous]), bounds(pen.strokes[current])
+            height = max(a1[1] - a0[1], b1[1] - b0[1], 1e-6)
+            gap = b0[0] - a1[0]
+            shared_rows = min(a1[1], b1[1]) - max(a0[1], b0[1])
+            if -0.5 * height < gap < SPACE * height and shared_rows > 0.3 * height and b0[0] > a0[0]:
+                run.append(current)
+                continue
+            numbers.extend(_as_number(pen, run))
+            run = [current]
+        numbers.extend(_as_number(pen, run))
+    return numbers
+
+
+def _as_number(pen: PenDigits, run: list[int]) -> list[Number]:
+    if len(run) < 2:
+        return []
+    text = "".join(str(pen.labels[index]) for index in run)
+    return [Number([pen.strokes[index] for index in run], text, str(pen.writers[run[0]]))]
+
+
+def windows(numbers: list[Number], *, shortest: int = 2, longest: int = 6) -> list[Number]:
+    """The numbers, those longer than ``longest`` cut into consecutive stretches of at most that
+    many digits (a last stretch shorter than ``shortest`` joins the one before it)."""
+    cut = []
+    for number in numbers:
+        length = len(number.text)
+        if length <= longest:
+            cut.append(number)
+            continue
+        starts = list(range(0, length, longest))
+        if length - starts[-1] < shortest:
+            starts.pop()
+        ends = [*starts[1:], length]
+        cut.extend(number.window(start, end - start) for start, end in zip(starts, ends, strict=True))
+    return [number for number in cut if shortest <= len(number.text)]
+
+
+def compose(
+    digits: list[Strokes], text: str, rng: np.random.Generator, *, spacing: tuple[float, float], strength: float = 0.5
+) -> Number:
+    """Digits (any strokes) written side by side as a person writes a number: each changed a
+    little (``augment``), of uneven sizes (x0.85-1.15), on a wandering baseline, with gaps drawn
+    from ``spacing`` (shares of the height; negative: overlapping)."""
+    placed, left = [], 0.0
+    for strokes in digits:
+        unit = augment(normalize(strokes), rng, strength=strength)
+        size = rng.uniform(0.85, 1.15)
+        low, high = bounds(unit)
+        shift = np.array([left - low[0] * size, rng.normal(0, 0.06)])
+        placed.append([(stroke * size + shift).astype(np.float32) for stroke in unit])
+        left += (high[0] - low[0]) * size + rng.uniform(*spacing)
+    return Number(placed, text)
+
+
+def draw_line(number: Number, rng: np.random.Generator, spread: Spread) -> np.ndarray:
+    """A number drawn on the sketchpad, as the sequence network reads it: (32, width) uint8.
+
+    Like any drawing (``renders``: any size, a hairline to a 50 px brush), but never with a
+    brush thicker than a fifth of the number's height, where its digits would be blots."""
+    height = spread.height(rng)
+    brush = min(spread.brush(rng), 0.2 * height)
+    paths = random_placement(normalize(number.strokes), rng, height=height, brush=brush)
+    return np.round(255 * preprocess_line(ink_of_paths(paths, brush=brush)).image).astype(np.uint8)

@@ -1,0 +1,101 @@
+"""Reading a number whole: its ink as a line of fixed height, a network that emits a digit
+sequence with CTC, and where in the ink each digit it emitted lies.
+
+The line is made as a lone digit's 28x28 image is (``preprocess``): crop to the ink, redraw it
+with MNIST's stroke width at the working size, then scale. Only the height is fixed: LINE_HEIGHT
+pixels with the ink LINE_INK_HEIGHT tall in the middle; the width follows the ink. The network
+gives, for every FRAME columns of the line, the probability of each digit and of "no new digit"
+(CTC's blank); the best path, with repeats merged and blanks dropped, is the number.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from PIL import Image
+
+from digits import NUM_CLASSES
+from digits.reading.preprocess import EmptyImageError, bounding_box, normalize_strokes, work_mask
+
+LINE_HEIGHT = 32
+LINE_INK_HEIGHT = 24  # the ink's height in the line: a margin of 4 px above and below
+LINE_MARGIN = 8  # px of paper before and after the ink
+FRAME = 2  # columns of the line per output frame of the network
+BLANK = NUM_CLASSES  # CTC's blank is the class after the ten digits
+MAX_LINE_WIDTH = 1024  # a longer line (some 60 digits) is squeezed to this width
+
+
+@dataclass(frozen=True)
+class Line:
+    """A number's ink as the sequence network reads it, and how to map it back."""
+
+    image: np.ndarray  # (LINE_HEIGHT, width) floats in 0..1, 1 = ink
+    scale: float  # line columns per ink column
+    offset: float  # where the ink's column 0 falls in the line
+
+    def to_ink(self, column: float) -> float:
+        """A column of the line as a column of the ink it was made from."""
+        return (column - self.offset) / self.scale
+
+
+def preprocess_line(ink: np.ndarray) -> Line:
+    """The line the sequence network reads, from a number's ink map (2-D, 0 = paper).
+
+    Raises:
+        EmptyImageError: there is no ink.
+    """
+    ink = np.asarray(ink, dtype=np.float32)
+    box = bounding_box(ink > 0)
+    if box is None:
+        raise EmptyImageError("no ink found: draw a number")
+    cropped = ink[box]
+    mask = normalize_strokes(work_mask(cropped, by_height=True))
+    inner = bounding_box(mask)
+    if inner is None:
+        raise EmptyImageError("no ink found: draw a number")
+    mask = mask[inner]
+    scale = LINE_INK_HEIGHT / mask.shape[0]
+    width = min(max(1, round(mask.shape[1] * scale)), MAX_LINE_WIDTH - 2 * LINE_MARGIN)
+    drawn = Image.fromarray(mask.astype(np.float32), mode="F").resize((width, LINE_INK_HEIGHT), Image.BOX)
+    image = np.zeros((LINE_HEIGHT, width + 2 * LINE_MARGIN), np.float32)
+    top = (LINE_HEIGHT - LINE_INK_HEIGHT) // 2
+    image[top : top + LINE_INK_HEIGHT, LINE_MARGIN : LINE_MARGIN + width] = np.clip(np.asarray(drawn), 0, 1)
+    # The line's ink spans the ink's columns, give or take the few pixels a stroke was thickened
+    # or thinned by: close enough to place a digit's box.
+    return Line(image, scale=width / cropped.shape[1], offset=LINE_MARGIN - box[1].start * width / cropped.shape[1])
+
+
+@dataclass(frozen=True)
+class Symbol:
+    """One digit of a decoded sequence: which, how sure, and the frames it was read in."""
+
+    digit: int
+    confidence: float  # its highest probability in those frames
+    first: int
+    last: int  # frames, inclusive
+
+    @property
+    def centre(self) -> float:
+        return (self.first + self.last + 1) / 2 * FRAME  # in line columns
+
+
+def best_path(probabilities: np.ndarray) -> list[Symbol]:
+    """Greedy CTC decoding of (frames, 11) probabilities: the most likely class in each frame,
+    repeats merged, blanks dropped."""
+    best = probabilities.argmax(axis=1)
+    symbols, start = [], 0
+    for frame in range(1, len(best) + 1):
+        if frame == len(best) or best[frame] != best[start]:
+            if best[start] != BLANK:
+                confidence = float(probabilities[start:frame, best[start]].max())
+                symbols.append(Symbol(int(best[start]), confidence, start, frame - 1))
+            start = frame
+    return symbols
+
+
+def spans(symbols: list[Symbol], line: Line, ink_width: int) -> list[tuple[int, int]]:
+    """Each symbol's columns in the ink: from halfway to the previous digit to halfway to the next."""
+    centres = [line.to_ink(symbol.centre) for symbol in symbols]
+    edges = [0.0, *((a + b) / 2 for a, b in zip(centres[:-1], centres[1:], strict=True)), float(ink_width)]
+    return [(max(0, round(a)), min(ink_width, round(b))) for a, b in zip(edges[:-1], edges[1:], strict=True)]

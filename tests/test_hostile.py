@@ -1,0 +1,122 @@
+"""A public Space: each way one client once took the app down, sent through the real server on
+loopback, is answered or refused within its bound, and the server keeps reading digits right.
+(bench/hostile.py prints what each costs the server in time and memory.)"""
+
+from __future__ import annotations
+
+import time
+
+import httpx
+import pytest
+from hostile import api_calls, blob_with_index, digit_png, dot_grid, many_layers, saves, send_image, slow_then_ordinary
+
+from digits.reading.reader import Reading
+
+
+@pytest.fixture
+def http():
+    with httpx.Client(timeout=60) as client:
+        yield client
+
+
+def still_reads(http, url: str) -> None:
+    answer = send_image(http, url, digit_png(3))
+    assert isinstance(answer, dict) and answer["label"] == "3", answer
+
+
+@pytest.mark.parametrize("dots", [400, 900, 10_000])
+def test_a_canvas_of_dots_is_refused_at_once(served_app, http, dots):
+    """Grouping 900 dots once took 208 s; any input is now answered or refused within a second."""
+    url = served_app.rstrip("/")
+    image = dot_grid(dots, dot=6 if dots < 5000 else 2)
+    assert len(image) < 60_000
+    started = time.perf_counter()
+    answer = send_image(http, url, image)
+    seconds = time.perf_counter() - started
+    assert "too many separate marks" in str(answer) or "too busy" in str(answer), answer
+    assert seconds < 2.0, f"{seconds:.1f} s"  # a second of work, and the HTTP round trips
+    still_reads(http, url)
+
+
+def test_a_blob_with_a_huge_layer_index_is_refused(served_app, http):
+    """index=20000000 once made a list of 20 million slots, held for good."""
+    import app
+
+    url = served_app.rstrip("/")
+    answer = blob_with_index(http, url, 20_000_000)
+    assert answer.status_code == 400 and "one layer" in answer.text
+    assert blob_with_index(http, url, 0).status_code == 200  # the page's own layer is taken
+    blobs = app.sketchpad.blobs
+    assert all(len(drawing.layers) <= 1 for drawing in blobs.values())
+    still_reads(http, url)
+
+
+def test_the_blobs_kept_are_bounded(served_app, http):
+    """Drawings posted as blobs and never read: the oldest are dropped, in number and in bytes."""
+    import app
+    from ui.components import MAX_BLOB_BYTES, MAX_BLOB_DRAWINGS
+
+    url = served_app.rstrip("/")
+    for _ in range(MAX_BLOB_DRAWINGS + 20):
+        assert blob_with_index(http, url, 0).status_code == 200
+    assert len(app.sketchpad.blobs) == MAX_BLOB_DRAWINGS
+    store = app.sketchpad.blobs
+    big = b"\0" * (MAX_BLOB_BYTES // 4)
+    for index in range(6):
+        store.put(f"big{index}", "composite", big)
+    assert sum(len(b.composite or b"") + sum(map(len, b.layers)) for b in store.values()) <= MAX_BLOB_BYTES
+    assert "big0" not in store and "big5" in store
+
+
+def test_a_sketch_with_many_layers_is_refused_before_decoding(served_app, http):
+    """Eight layers of one 52 KB file once took 9.6 s and 1.7 GB."""
+    url = served_app.rstrip("/")
+    started = time.perf_counter()
+    answer = many_layers(http, url, layers=8)
+    assert "8 layers: the sketchpad has 1" in answer, answer
+    assert time.perf_counter() - started < 2.0
+    still_reads(http, url)
+
+
+def test_api_calls_keep_nothing_in_sessions(served_app, http):
+    """Each call to the public API was a session holding the drawing, 2.5 to 3.4 MB, for good."""
+    import app
+
+    def readings_kept() -> int:
+        sessions = list(app.demo.state_holder.session_data.values())
+        return sum(isinstance(value, Reading) for session in sessions for value in session.state_data.values())
+
+    url = served_app.rstrip("/")
+    before = readings_kept()
+    assert api_calls(http, url, 30) == 30
+    assert readings_kept() == before
+    assert app.demo.state_session_capacity == 2000
+    assert app.reading_state.time_to_live == app.SESSION_MINUTES * 60
+
+
+def test_saves_are_rate_limited_and_not_repeated(served_app, http, monkeypatch):
+    """200 saves from a script were all stored, at 1.9 MB each, and trained on at once."""
+    import app
+    from digits.storage.corrections import records
+
+    url = served_app.rstrip("/")
+    monkeypatch.setattr(app.corrections, "per_hour", len(app.corrections._recent.get("127.0.0.1", ())) + 3)
+    answers = saves(http, url, 5)
+    assert [answer.startswith("Saved as") for answer in answers] == [True, True, True, False, False], answers
+    assert "saves this hour" in answers[3]
+    monkeypatch.setattr(app.corrections, "per_hour", 1000)
+    again = saves(http, url, 1, distinct=False)  # the first drawing of the last run, with the same answer
+    assert "already saved" in again[0], again
+    kept = records(app.settings.corrections_dir)
+    assert all(record.verdict is None for record in kept)  # none trained on before review
+    sizes = [(app.settings.corrections_dir / record.image).stat().st_size for record in kept]
+    assert max(sizes) < 40_000  # small ink maps, not 1.9 MB canvases
+
+
+def test_slow_requests_do_not_hold_up_ordinary_ones(served_app):
+    """Four slow requests once held /predict's slots until later callers got "Queue is full"."""
+    url = served_app.rstrip("/")
+    started = time.perf_counter()
+    answers = slow_then_ordinary(lambda: httpx.Client(timeout=60), url)
+    assert all(isinstance(answer, dict) and answer["label"] == "3" for answer in answers), answers
+    assert time.perf_counter() - started < 20

@@ -1,0 +1,151 @@
+"""Pen strokes: normalising, augmenting, placing, drawing, and the writing styles."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from digits.learning.drawing import CANVAS_SIZE, DIGIT_STROKES, ink_of_paths, sketch_of_paths, smooth
+from digits.learning.renders import Spread, draw_all
+from digits.learning.strokes import augment, bounds, normalize, random_placement
+from digits.learning.styles import STYLES, is_plain, styled
+from digits.reading.preprocess import crop_ink, drawing_ink
+
+
+def unit(digit: int) -> list[np.ndarray]:
+    return normalize([smooth(stroke) * 300 for stroke in DIGIT_STROKES[digit]])
+
+
+def test_normalize_centres_and_makes_one_unit_tall():
+    low, high = bounds(unit(3))
+    assert high[1] - low[1] == pytest.approx(1.0)
+    np.testing.assert_allclose((low + high) / 2, 0, atol=1e-6)
+
+
+def test_a_flat_stroke_is_not_blown_up():
+    dash = normalize([np.array([[0, 0], [100, 1]], np.float32)])
+    low, high = bounds(dash)
+    assert high[0] - low[0] == pytest.approx(2.0)  # at most twice as wide as it is tall
+
+
+def test_smooth_passes_through_every_point():
+    stroke = np.array([[0, 0], [1, 2], [3, 1], [4, 4]], np.float32)
+    curve = smooth(stroke, steps=4)
+    assert len(curve) == 3 * 4 + 1
+    np.testing.assert_allclose(curve[::4], stroke, atol=1e-6)
+
+
+def test_augment_changes_the_shape_but_keeps_it_a_unit_digit():
+    rng = np.random.default_rng(0)
+    original = unit(7)
+    changed = augment(original, rng)
+    low, high = bounds(changed)
+    assert high[1] - low[1] == pytest.approx(1.0) and len(changed) == len(original)
+    assert not np.allclose(np.concatenate(changed)[: len(original[0])], original[0], atol=0.02)
+    same = augment(original, rng, strength=0.0)  # only the optional smoothing: through the same points
+    assert any(
+        np.allclose(stroke[:: 4 if len(stroke) > len(o) else 1], o, atol=1e-5)
+        for stroke, o in zip(same, original, strict=True)
+    )
+
+
+def test_random_placement_keeps_the_brush_on_the_canvas():
+    rng = np.random.default_rng(1)
+    for _ in range(50):
+        brush = rng.uniform(2, 50)
+        paths = random_placement(unit(int(rng.integers(10))), rng, height=rng.uniform(100, 1500), brush=brush)
+        low, high = bounds(paths)
+        assert (low >= brush / 2).all() and (high <= CANVAS_SIZE - brush / 2).all()
+
+
+@pytest.mark.parametrize("brush", [1.5, 12, 50])
+def test_training_drawings_are_the_pixels_the_app_finds_on_the_canvas(brush):
+    """ink_of_paths draws only the ink, for speed; it must be exactly the ink the app crops from
+    the whole 800x800 sketch."""
+    paths = random_placement(unit(8), np.random.default_rng(2), height=420, brush=brush)
+    from_canvas, _ = crop_ink(drawing_ink(sketch_of_paths(paths, brush=brush)))
+    np.testing.assert_array_equal(ink_of_paths(paths, brush=brush), from_canvas)
+
+
+def test_drawing_in_worker_processes_gives_the_same_pool_as_here():
+    strokes = [unit(digit) for digit in range(10)] * 120  # three chunks of 500 or fewer
+    spread = Spread()
+    here = draw_all(strokes, seed=5, spread=spread, workers=1)
+    assert here.shape == (1200, 28, 28) and here.dtype == np.uint8
+    np.testing.assert_array_equal(draw_all(strokes, seed=5, spread=spread, workers=2), here)
+    assert not np.array_equal(draw_all(strokes[:500], seed=6, spread=spread, workers=1), here[:500])
+
+
+class TestStyles:
+    """Each style adds what its writers add, and only to a digit that lacks it."""
+
+    def strokes_of(self, name: str) -> list[np.ndarray]:
+        digit, _ = STYLES[name]
+        return styled(name, unit(digit), np.random.default_rng(3))
+
+    @staticmethod
+    def crossings(stroke: np.ndarray, other: list[np.ndarray]) -> int:
+        """How many separate times ``stroke`` meets the ink of ``other`` (drawn 3 px wide at 200 px tall)."""
+        paths = [(s - bounds(other + [stroke])[0]) * 200 + 10 for s in [*other, stroke]]
+        ink = ink_of_paths(paths[:-1], brush=3) > 0
+        mask = np.zeros((400, 400), bool)
+        mask[: ink.shape[0], : ink.shape[1]] = ink
+        line = paths[-1]
+        samples = np.concatenate([np.linspace(a, b, 20) for a, b in zip(line[:-1], line[1:], strict=True)])
+        low = np.floor(np.concatenate(paths[:-1]).min(axis=0) - 3.5)
+        hits = [
+            mask[int(y - low[1]), int(x - low[0])] if 0 <= y - low[1] < 400 and 0 <= x - low[0] < 400 else False
+            for x, y in samples
+        ]
+        runs = np.diff(np.concatenate([[0], np.array(hits, int)]))
+        return int(np.sum(runs == 1))
+
+    @pytest.mark.parametrize("name, meets", [("crossed 7", 1), ("slashed 0 (Ø)", 2), ("0 crossed like θ", 2)])
+    def test_a_stroke_across(self, name, meets):
+        """A bar through a 7's stem meets it once; a slash or a bar through a 0 meets its ring
+        on both sides."""
+        strokes = self.strokes_of(name)
+        assert len(strokes) == len(DIGIT_STROKES[STYLES[name][0]]) + 1
+        assert self.crossings(strokes[-1], strokes[:-1]) == meets
+
+    @pytest.mark.parametrize("name", ["1 with a flag", "1 with a flag and a foot"])
+    def test_a_flag_from_the_top_to_the_left(self, name):
+        strokes = self.strokes_of(name)
+        flag = strokes[0]
+        assert flag[0, 0] < flag[-1, 0] and flag[0, 1] > flag[-1, 1]  # drawn up and right, to the top
+        width, height = bounds(strokes)[1] - bounds(strokes)[0]
+        assert width > 0.2 * height
+        if "foot" in name:
+            foot = strokes[-1]
+            assert abs(foot[-1, 1] - foot[0, 1]) < 0.1 and foot[:, 1].min() > 0.4  # flat, at the bottom
+
+    def test_a_hooked_nine_turns_back_left(self):
+        strokes = self.strokes_of("9 with a curved tail")
+        tail = strokes[-1]
+        assert tail[-1, 0] < tail[-8, 0]
+
+    def test_an_open_four_does_not_close_at_the_top(self):
+        rng = np.random.default_rng(4)
+        for _ in range(20):
+            four = styled("open-topped 4", None, rng)
+            ink = ink_of_paths([(s - bounds(four)[0]) * 100 + 5 for s in four], brush=2) > 0
+            top = ink[: ink.shape[0] // 4]
+            columns = np.flatnonzero(top.any(axis=0))
+            assert np.diff(columns).max() > 3, "the two strokes meet at the top"
+
+    def test_only_a_plain_digit_takes_a_style(self):
+        one = normalize([np.array([[0.5, 0.0], [0.52, 0.5], [0.5, 1.0]], np.float32)])  # a bar, no flag
+        flagged = styled("1 with a flag", one, np.random.default_rng(3))
+        assert is_plain("1 with a flag", one) and not is_plain("1 with a flag", flagged)
+        seven = unit(7)
+        assert is_plain("crossed 7", seven) and not is_plain("crossed 7", self.strokes_of("crossed 7"))
+
+
+def test_every_style_can_be_drawn_and_read_as_an_image():
+    rng = np.random.default_rng(5)
+    for name, (digit, _) in STYLES.items():
+        strokes = styled(name, unit(digit), rng)
+        paths = random_placement(strokes, rng, height=300, brush=20)
+        image = sketch_of_paths(paths, brush=20)
+        assert isinstance(image, Image.Image) and crop_ink(drawing_ink(image))[0].any()
