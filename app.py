@@ -178,7 +178,7 @@ with gr.Blocks(title="Digit reader", delete_cache=(600, 3600)) as demo:
 def launch(**overrides: Any):
     """Serve the app as deployed; tests pass overrides such as ``prevent_thread_lock``."""
     if settings.mcp_server and importlib.util.find_spec("mcp") is None:
-        raise SystemExit("DIGITS_MCP=1 needs Gradio's MCP extra: pip install -r requirements-mcp.txt")
+        raise SystemExit("DIGITS_MCP=1 needs Gradio's MCP extra: pip install -r requirements.txt")
     options = {
         "css": CSS, "js": JS, "theme": gr.themes.Soft(), "max_file_size": settings.max_file_size,
         "mcp_server": settings.mcp_server,

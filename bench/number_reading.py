@@ -1,14 +1,28 @@
-"""Numbers: sequence accuracy for 2-6 digits, the cost of segmenting, and the "why" view.
+"""Numbers: the reader with the sequence network beside the reader that cuts, side by side.
 
-    python bench/number_reading.py --data-dir ../shared/data/mnist [--count 200]
+    python bench/number_reading.py [--count 200] [--singles 2000] [--json out.json]
 
 (Not "numbers.py": that name would hide the standard library's numbers module.)
 
-Numbers are composed of held-out MNIST test digits (the first 5,000; the segmentation's
-costs were tuned on compositions of the other 5,000), written side by side at uneven sizes
-(x0.8-1.2) on a wandering baseline, at three spacings (digits.evaluation.SPACINGS), then
-read by the app's DigitReader from the 800x800 canvas image. A number is right only when
-every digit is, and no digit is missing or extra.
+Every image goes through ``DigitReader.read`` as the app's ``/read_number`` does, from the image
+the page sends (800x800, black on opaque white). A number is right only when every digit is,
+and no digit is missing or extra. Two readers, with the same digit network:
+
+- "cuts": ``numbers="segments"``, the reader before the sequence network (``segment`` cuts the
+  ink into digits, the digit network reads each);
+- "sequence": the app's reader (the sequence network reads any group wider than a digit).
+
+The sets:
+
+- Real numbers of UNIPEN's held-out writers (a fifth of them, never trained on:
+  ``digits.learning.pen.split_by_writer``), rebuilt as they wrote and spaced them
+  (``digits.learning.numbers.real_numbers``; stretches of 2 to 6 digits), drawn with the page's
+  36 px brush, 100 to 320 px tall, anywhere on the canvas. "touching": some two digits' ink
+  touches on the canvas.
+- Composed numbers: MNIST test digits (the first 5,000, never trained on) side by side at three
+  spacings (``digits.learning.evaluation.compose_number``), 2 to 6 digits.
+- Lone digits: MNIST test digits drawn as sketches (``render_sketch``) and the held-out writers'
+  pen digits with the stock 50 px brush: the share read as two digits or more.
 """
 
 from __future__ import annotations
@@ -24,88 +38,163 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import numpy as np  # noqa: E402
+from PIL import Image, ImageDraw  # noqa: E402
 
-from digits.learning.drawing import render_sketch  # noqa: E402
+from digits.learning.drawing import CANVAS_SIZE, MAX_BRUSH, draw_paths, render_sketch, sketch_of_paths  # noqa: E402
 from digits.learning.evaluation import SPACINGS, compose_number  # noqa: E402
 from digits.learning.mnist import load_mnist  # noqa: E402
-from digits.reading.preprocess import preprocess  # noqa: E402
-from digits.reading.reader import DigitReader, verdict  # noqa: E402
+from digits.learning.numbers import Number, real_numbers, windows  # noqa: E402
+from digits.learning.pen import load_pen_digits, split_by_writer  # noqa: E402
+from digits.learning.renders import PAGE_BRUSH  # noqa: E402
+from digits.learning.strokes import normalize, random_placement  # noqa: E402
+from digits.reading.preprocess import drawing_ink  # noqa: E402
+from digits.reading.reader import DigitReader  # noqa: E402
 from digits.settings import Settings  # noqa: E402
 from digits.storage.resolver import from_files  # noqa: E402
 
-HELD_OUT = 5000
+MNIST_HELD_OUT = 5000
+HEIGHTS = (100, 320)  # px, a number's height on the canvas
+
+
+def draw_number(number: Number, rng: np.random.Generator) -> tuple[Image.Image, bool]:
+    """``number`` on the canvas as the page draws it, and whether any two of its digits touch."""
+    strokes = normalize(number.strokes)
+    paths = random_placement(strokes, rng, height=rng.uniform(*HEIGHTS), brush=PAGE_BRUSH)
+    masks, start = [], 0
+    for digit in number.digits:
+        ink = Image.new("1", (CANVAS_SIZE, CANVAS_SIZE), 0)
+        draw_paths(ImageDraw.Draw(ink), paths[start : start + len(digit)], brush=PAGE_BRUSH, fill=1)
+        masks.append(np.asarray(ink))
+        start += len(digit)
+    touching = any((a & b).any() for i, a in enumerate(masks) for b in masks[i + 1 :])
+    return sketch_of_paths(paths, brush=PAGE_BRUSH), touching
 
 
 def main() -> None:
+    settings = Settings.from_env()
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--data-dir", type=Path, default=Settings.from_env().mnist_dir, help="MNIST IDX folder")
-    parser.add_argument("--count", type=int, default=200, help="numbers per length and spacing")
-    parser.add_argument(
-        "--singles", type=int, default=2000, help="single drawn digits to compare with the one-digit path"
-    )
-    parser.add_argument("--json", type=Path, default=None, help="also write the numbers to this JSON file")
+    parser.add_argument("--data-dir", type=Path, default=settings.mnist_dir, help="MNIST IDX folder ($MNIST_DIR)")
+    parser.add_argument("--pen-dir", type=Path, default=settings.unipen_dir, help="UNIPEN folder ($UNIPEN_DIR)")
+    parser.add_argument("--count", type=int, default=200, help="composed numbers per length and spacing")
+    parser.add_argument("--real", type=int, default=0, help="real numbers to read (0: all the held-out writers')")
+    parser.add_argument("--singles", type=int, default=2000, help="lone digits of each kind")
+    parser.add_argument("--json", type=Path, default=None, help="also write the figures to this JSON file")
     args = parser.parse_args()
 
-    mnist = load_mnist(args.data_dir)
-    x, y = mnist.x_test[:HELD_OUT], mnist.y_test[:HELD_OUT]
-    settings = Settings.from_env()
-    reader = DigitReader(lambda: from_files(settings.digit_model_path, settings.number_model_path))
-    reader.load()
-    rng = np.random.default_rng(0)
+    def load():
+        return from_files(settings.digit_model_path, settings.number_model_path)
 
-    results: dict = {"sequence_accuracy": {}, "digit_count_right": {}}
-    print(f"| digits | {' | '.join(SPACINGS)} |\n|---|{'---|' * len(SPACINGS)}")
-    read_ms, why_ms = [], []
-    for length in range(2, 7):
-        cells = []
-        for spacing in SPACINGS:
-            right = counted = 0
-            for _ in range(args.count):
+    readers = {"cuts": DigitReader(load, numbers="segments"), "sequence": DigitReader(load)}
+    for reader in readers.values():
+        reader.load()
+    if readers["sequence"].loaded.number is None:
+        sys.exit(f"no sequence network at {settings.number_model_path}: train one with python train.py --model number")
+    names = list(readers)
+    results: dict = {name: {} for name in names}
+    times: dict = {name: {} for name in names}
+
+    def read(image: Image.Image, truth: str, key: str) -> dict[str, bool]:
+        """Each reader's reading of ``image`` (and the time it took, the ink's finding included)."""
+        outcome = {}
+        for name, reader in readers.items():
+            started = time.perf_counter()
+            reading = reader.read(image)
+            times[name].setdefault(key, []).append(1000 * (time.perf_counter() - started))
+            outcome[name] = reading.text == truth
+        return outcome
+
+    def tally(name: str, outcomes: list[dict[str, bool]]) -> None:
+        for reader in names:
+            results[reader][name] = {
+                "count": len(outcomes),
+                "accuracy": float(np.mean([o[reader] for o in outcomes])) if outcomes else None,
+            }
+
+    rng = np.random.default_rng(0)
+    print(f"| set | numbers | {' | '.join(names)} |\n|---|---:|{'---:|' * len(names)}")
+
+    def row(name: str) -> None:
+        count = results[names[0]][name]["count"]
+        cells = " | ".join(f"{results[reader][name]['accuracy']:.1%}" for reader in names)
+        print(f"| {name} | {count:,} | {cells} |", flush=True)
+
+    # Real numbers, as the held-out writers spaced them.
+    _, held_out = split_by_writer(load_pen_digits(args.pen_dir))
+    numbers = windows(real_numbers(held_out))
+    if args.real:
+        numbers = [numbers[i] for i in np.random.default_rng(1).permutation(len(numbers))[: args.real]]
+    by_kind: dict[str, list] = {"apart": [], "touching": []}
+    by_length: dict[int, list] = {}
+    for number in numbers:
+        image, touching = draw_number(number, rng)
+        outcome = read(image, number.text, f"real {len(number.text)}")
+        by_kind["touching" if touching else "apart"].append(outcome)
+        by_length.setdefault(len(number.text), []).append(outcome)
+    tally("real numbers, all", [o for kind in by_kind.values() for o in kind])
+    tally("real, no digits touch", by_kind["apart"])
+    tally("real, some digits touch", by_kind["touching"])
+    for length in sorted(by_length):
+        tally(f"real, {length} digits", by_length[length])
+    for name in results[names[0]]:
+        row(name)
+
+    # Composed of MNIST test digits.
+    mnist = load_mnist(args.data_dir)
+    x, y = mnist.x_test[:MNIST_HELD_OUT], mnist.y_test[:MNIST_HELD_OUT]
+    for spacing in SPACINGS:
+        outcomes = []
+        for length in range(2, 7):
+            for _ in range(args.count // 5):
                 picks = rng.integers(0, len(x), length)
                 image = compose_number([x[i] for i in picks], rng, spacing)
+                outcomes.append(read(image, "".join(str(y[i]) for i in picks), f"composed {length}"))
+        tally(f"MNIST composed, {spacing}", outcomes)
+        row(f"MNIST composed, {spacing}")
+
+    # Lone digits: read as one digit, not split.
+    for name, images in (
+        ("MNIST test, sketched", (render_sketch(digit, rng) for digit in x[: args.singles])),
+        (
+            "held-out pen digits, 50 px",
+            (
+                sketch_of_paths(
+                    random_placement(normalize(s), rng, height=rng.uniform(150, 700), brush=MAX_BRUSH), brush=MAX_BRUSH
+                )
+                for s in held_out.strokes[: args.singles]
+            ),
+        ),
+    ):
+        split = {reader: 0 for reader in names}
+        count = 0
+        for image in images:
+            started = time.perf_counter()
+            drawing_ink(image)
+            for reader_name in names:
+                times[reader_name].setdefault("finding the ink alone", []).append(
+                    1000 * (time.perf_counter() - started)
+                )
+            count += 1
+            for reader_name, reader in readers.items():
                 started = time.perf_counter()
                 reading = reader.read(image)
-                read_ms.append((length, 1000 * (time.perf_counter() - started)))
-                if len(why_ms) < 200:
-                    started = time.perf_counter()
-                    reader.explain(reading)
-                    why_ms.append(1000 * (time.perf_counter() - started))
-                right += reading.text == "".join(str(y[i]) for i in picks)
-                counted += len(reading.parts) == length
-            results["sequence_accuracy"][f"{length}/{spacing}"] = right / args.count
-            results["digit_count_right"][f"{length}/{spacing}"] = counted / args.count
-            cells.append(f"{right / args.count:.1%}")
-        print(f"| {length} | {' | '.join(cells)} |")
+                times[reader_name].setdefault("lone digit", []).append(1000 * (time.perf_counter() - started))
+                split[reader_name] += len(reading.parts) > 1
+        for reader in names:
+            results[reader][f"lone digits read as two or more: {name}"] = {
+                "count": count,
+                "share": split[reader] / count,
+            }
+        cells = " | ".join(f"{split[reader] / count:.2%}" for reader in names)
+        print(f"| lone digits read as two or more: {name} | {count:,} | {cells} |", flush=True)
 
-    # A lone digit: the reading with segmentation against the one-digit path it replaced.
-    same, plain_ms, segmented_ms = 0, [], []
-    for image in (render_sketch(digit, rng) for digit in x[: args.singles]):
-        started = time.perf_counter()
-        seen = preprocess(image)
-        before = verdict(reader.probabilities(seen[np.newaxis])[0], seen)
-        plain_ms.append(1000 * (time.perf_counter() - started))
-        started = time.perf_counter()
-        now = reader.read(image)
-        segmented_ms.append(1000 * (time.perf_counter() - started))
-        same += (now.text, now.parts) == (before.text, ())
-    results["single_digit_same_as_before"] = same / args.singles
-    results["single_digit_ms"] = {
-        "one_digit_path": float(np.median(plain_ms)),
-        "with_segmentation": float(np.median(segmented_ms)),
-    }
-    results["why_ms_median"] = float(np.median(why_ms))
-    by_length = {n: float(np.median([ms for length, ms in read_ms if length == n])) for n in range(2, 7)}
-    results["number_read_ms_median"] = by_length
-
-    print(f"\nlone drawn digits ({args.singles:,}) read as before: {same / args.singles:.2%}")
-    print(
-        f"one digit, median ms: {np.median(plain_ms):.1f} one-digit path, {np.median(segmented_ms):.1f} with segmentation "
-        f"({np.median(segmented_ms) / np.median(plain_ms):.2f}x)"
-    )
-    print("number, median ms by length: " + ", ".join(f"{n}: {ms:.0f}" for n, ms in by_length.items()))
-    print(f"why view (occlusion map + overlay), median ms: {np.median(why_ms):.0f}")
+    medians = {name: {key: float(np.median(ms)) for key, ms in sorted(spent.items())} for name, spent in times.items()}
+    print("\nmedian ms per reading of an 800x800 drawing, finding its ink included:")
+    keys = sorted(medians[names[0]])
+    print(f"| | {' | '.join(names)} |\n|---|{'---:|' * len(names)}")
+    for key in keys:
+        print(f"| {key} | {' | '.join(f'{medians[name][key]:.1f}' for name in names)} |")
     if args.json:
-        args.json.write_text(json.dumps(results, indent=2) + "\n")
+        args.json.write_text(json.dumps({"accuracy": results, "median_ms": medians}, indent=2) + "\n")
 
 
 if __name__ == "__main__":

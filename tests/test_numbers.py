@@ -10,7 +10,7 @@ from PIL import Image
 
 from digits.learning.evaluation import compose_number
 from digits.reading.preprocess import preprocess
-from digits.reading.segment import label_pieces, segment
+from digits.reading.segment import label_pieces, segment, strokes_crossed
 
 EXAMPLES = sorted((PROJECT_DIR / "examples").glob("*.png"))
 
@@ -23,6 +23,14 @@ def test_label_pieces_joins_diagonal_neighbours_and_keeps_gaps():
     assert count == 2
     assert labels[0, 0] == labels[2, 2] != labels[0, 5]
     assert (labels > 0).sum() == mask.sum()
+
+
+def test_a_column_through_a_ring_crosses_two_strokes_from_the_top_row_down():
+    ring = np.zeros((40, 40), bool)
+    ring[:, 10:30] = True
+    ring[6:34, 14:26] = False  # a 0 cropped to its ink: its top edge is the crop's first row
+    assert strokes_crossed(ring[:, 20]) == 2
+    assert strokes_crossed(ring[:, 12]) == 1 and strokes_crossed(ring[:, 35]) == 0
 
 
 def test_segment_keeps_a_two_stroke_digit_whole_and_drops_a_speck():

@@ -4,6 +4,7 @@ the curl commands are taken from README.md as written, with only the server's ad
 from __future__ import annotations
 
 import re
+import shutil
 import subprocess
 import sys
 
@@ -46,3 +47,27 @@ def test_ci_runs_the_readme_test_command_verbatim():
     assert run_app.endswith("python app.py")
     assert run_tests.endswith("python -m pytest")
     assert run_tests in (PROJECT_DIR / ".ci" / "run").read_text().splitlines()
+
+
+JS_FOLDER = PROJECT_DIR / "tests" / "js"  # the pinned @gradio/client; examples/ links to the project's
+
+
+@pytest.fixture(scope="module")
+def node_modules():
+    if not shutil.which("node") or not shutil.which("npm"):
+        pytest.fail("Node and npm are needed: apt-get install nodejs npm (see .ci/run)")
+    if not (JS_FOLDER / "node_modules" / "@gradio" / "client").is_dir():
+        installed = subprocess.run(
+            ["npm", "ci", "--no-audit", "--no-fund"], cwd=JS_FOLDER, capture_output=True, text=True
+        )
+        assert installed.returncode == 0, installed.stderr[-3000:]
+
+
+def test_javascript_snippet(served_app, node_modules):
+    script = blocks("js", "@gradio/client")[0].replace(DOCUMENTED_URL, served_app.rstrip("/"))
+    result = subprocess.run(
+        ["node", "--input-type=module", "-e", script], cwd=JS_FOLDER, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    expected = re.findall(r"// prints: (.+)", script)
+    assert expected and result.stdout.split() == expected, result.stdout

@@ -24,7 +24,7 @@ def pinned() -> dict[str, str]:
         if line:
             name, _, version = line.partition("==")
             assert version, f"requirements.txt: {line!r} is not pinned with =="
-            pins[name.lower().replace("_", "-")] = version
+            pins[name.split("[")[0].lower().replace("_", "-")] = version  # gradio[mcp] is gradio
     return pins
 
 

@@ -9,6 +9,8 @@
   and the stock one keeps every blob for good, in a list as long as any index it is sent): one
   ink layer, the page's, and at most MAX_BLOB_DRAWINGS drawings and MAX_BLOB_BYTES bytes
   waiting to be read, the oldest dropped first.
+- ``RawSketchpad`` describes its value with a schema that needs no ``$defs``, so that MCP
+  clients can call the tools that take a sketch.
 - ``Verdict`` is a gr.Label that can say "uncertain" and still list all ten confidences.
 
 Gradio writes a type stub (``components.pyi``) beside a module that subclasses its components;
@@ -40,6 +42,29 @@ def _raw(file: Any) -> str | bytes | None:
     if file.url and file.url.startswith("data:"):
         return file.url
     return file.path
+
+
+def _inlined(schema: dict[str, Any]) -> dict[str, Any]:
+    """A JSON schema with each ``{"$ref": "#/$defs/Name"}`` replaced by the definition itself, and
+    each ``{"anyOf": [X, {"type": "null"}]}`` by X."""
+    definitions = schema.get("$defs", {})
+
+    def inline(node: Any) -> Any:
+        if isinstance(node, list):
+            return [inline(item) for item in node]
+        if not isinstance(node, dict):
+            return node
+        options = node.get("anyOf", [])
+        if len(options) == 2 and {"type": "null"} in options:  # a FileData or null: a FileData
+            rest = {key: value for key, value in node.items() if key != "anyOf"}
+            return inline({**next(option for option in options if option != {"type": "null"}), **rest})
+        reference = node.get("$ref", "")
+        if reference.startswith("#/$defs/"):
+            rest = {key: value for key, value in node.items() if key != "$ref"}
+            return inline({**definitions[reference.removeprefix("#/$defs/")], **rest})
+        return {key: inline(value) for key, value in node.items() if key != "$defs"}
+
+    return inline(schema)
 
 
 class BlobStore(OrderedDict):
@@ -79,6 +104,13 @@ class RawSketchpad(gr.Sketchpad):
 
     def get_block_name(self) -> str:
         return "imageeditor"
+
+    def api_info(self) -> dict[str, Any]:
+        """The stock schema with its ``$defs`` written out where they are used, and each image
+        a file rather than "a file or null". Gradio's MCP server moves this schema into a tool's
+        and keeps the ``$ref``s but not what they point to (every call failed its schema check),
+        and finds no file inside an ``anyOf`` (a data URL for the composite was not decoded)."""
+        return _inlined(super().api_info())
 
     @server
     def accept_blobs(self, data: AcceptBlobs):

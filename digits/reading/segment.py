@@ -199,6 +199,13 @@ def cut_candidates(mask: np.ndarray) -> list[int]:
     return sorted(x0 + x for x in chosen)
 
 
+def strokes_crossed(column: np.ndarray) -> int:
+    """How many separate strokes a column of the mask passes through: its runs of ink, a run
+    that starts in the top row included."""
+    ink = column.astype(bool)
+    return int(ink[0]) + int(np.count_nonzero(ink[1:] & ~ink[:-1]))
+
+
 def choose_cuts(
     mask: np.ndarray, cuts: list[int], surety: Callable[[list[tuple[int, int]]], list[float]]
 ) -> list[tuple[int, int]]:
@@ -216,7 +223,7 @@ def choose_cuts(
     spans = [(a, b) for a, b in itertools.combinations(edges, 2) if b - a >= min_width]
     sure = dict(zip(spans, surety(spans), strict=True))
     if sure[(x0, x1)] >= SURE_WHOLE:
-        through_one = {x0, x1} | {x for x in cuts if (np.diff(mask[:, x].astype(np.int8)) == 1).sum() <= 1}
+        through_one = {x0, x1} | {x for x in cuts if strokes_crossed(mask[:, x]) <= 1}
         sure = {
             (a, b): value
             for (a, b), value in sure.items()
