@@ -19,7 +19,7 @@ from digits.storage.corrections import CorrectionStore
 from digits.storage.resolver import resolve_models
 from ui import CSS, JS
 from ui.components import RawImage, RawSketchpad, Verdict
-from ui.views import EMPTY_CHART, details, label_value, number_json
+from ui.views import EMPTY_CHART, details, headline, label_value, number_json
 
 logger = logging.getLogger("app")
 settings = Settings.from_env()
@@ -84,10 +84,11 @@ def read_number(sketch: dict | None) -> dict:
     return number_json(read(sketch))
 
 
-def show(value: Any) -> tuple[Any, Reading]:
-    """The page's reading: the verdict, and the reading kept for the details, "why" and "wrong?"."""
+def show(value: Any) -> tuple[Any, str, Reading]:
+    """The page's reading: the verdict, its one-line form (shown above the canvas on phones), and
+    the reading kept for the details, "why" and "wrong?"."""
     reading = read(value)
-    return label_value(reading), reading
+    return label_value(reading), headline(reading), reading
 
 
 def show_why(reading: Reading | None, wanted: bool) -> Any:
@@ -116,6 +117,7 @@ with gr.Blocks(title="Digit reader", delete_cache=(600, 3600)) as demo:
     with gr.Row(equal_height=False):
         with gr.Column(scale=3, min_width=300):
             with gr.Tab("Draw"):
+                quick = gr.Markdown(PROMPT, elem_id="quick-verdict")  # on phones only (ui/page.css)
                 sketchpad = RawSketchpad(
                     label="Draw a digit", elem_id="sketchpad", type="pil", image_mode="RGBA", canvas_size=(800, 800),
                     height=560, brush=gr.Brush(colors=["#000000"], color_mode="fixed", default_size=18), layers=False,
@@ -123,7 +125,7 @@ with gr.Blocks(title="Digit reader", delete_cache=(600, 3600)) as demo:
                 clear = gr.Button("Clear", variant="secondary")
                 examples = gr.Examples(
                     EXAMPLES, inputs=sketchpad, label="Examples: click one, then draw over it",
-                    examples_per_page=len(EXAMPLES),
+                    examples_per_page=len(EXAMPLES), elem_id="examples",
                 )  # fmt: skip
             with gr.Tab("Upload a photo"):
                 upload = RawImage(label="Photo or scan of one digit", type="filepath", image_mode=None)
@@ -152,7 +154,7 @@ with gr.Blocks(title="Digit reader", delete_cache=(600, 3600)) as demo:
         """Read ``inputs`` on ``trigger``, then fill in the details, then (if asked) why."""
         private = {"show_progress": "hidden", "api_visibility": "private"}
         return (
-            trigger(show, inputs=inputs, outputs=[verdict, reading_state], **MODEL_EVENTS, **private, **options)
+            trigger(show, inputs=inputs, outputs=[verdict, quick, reading_state], **MODEL_EVENTS, **private, **options)
             .then(details, inputs=reading_state, outputs=[status, chart, seen, boxes], **private)
             .then(show_why, inputs=[reading_state, why_wanted], outputs=why, **MODEL_EVENTS, **private)
         )  # fmt: skip
@@ -184,6 +186,9 @@ def launch(**overrides: Any):
         "mcp_server": settings.mcp_server,
         "show_error": False,  # unexpected errors stay in the log; gr.Error messages still reach people
         "state_session_capacity": 2000,  # sessions whose reading is kept (about 100 KB each)
+        # No run history: the page reads on every stroke, so the browser would keep dozens of
+        # drawings per visit, on shared computers too; "Wrong?" is how a drawing is kept.
+        "run_history": False, "footer_links": ["api", "gradio", "settings"],
     }  # fmt: skip
     # Formatting events (the details, Clear, loading an example) run without a limit; a few
     # hundred waiting readings are at most a few seconds of work, each bounded (digits.reading).

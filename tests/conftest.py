@@ -229,8 +229,8 @@ def browser():
         browser.close()
 
 
-def draw_with_mouse(page, digit: int, *, left: float, top: float, height: float, root=None) -> None:
-    """Draw ``digit``'s pen strokes on the sketchpad with real mouse events.
+def screen_paths(page, digit: int, *, left: float, top: float, height: float, root=None) -> list[list[tuple]]:
+    """``digit``'s pen strokes in the page's pixels, where the sketchpad shows them.
 
     ``left``, ``top`` and ``height`` are in the 800x800 image's pixels. The editor shows that
     image centred in its canvas element, scaled by the zoom it displays ("36%").
@@ -248,10 +248,31 @@ def draw_with_mouse(page, digit: int, *, left: float, top: float, height: float,
     scale = int(zoom.rstrip("%")) / 100
     x0 = box["x"] + box["width"] / 2 - CANVAS_SIZE * scale / 2
     y0 = box["y"] + box["height"] / 2 - CANVAS_SIZE * scale / 2
-    for path in stroke_paths(digit, left=left, top=top, height=height):
-        points = [(x0 + x * scale, y0 + y * scale) for x, y in path]
+    return [
+        [(x0 + x * scale, y0 + y * scale) for x, y in path]
+        for path in stroke_paths(digit, left=left, top=top, height=height)
+    ]
+
+
+def draw_with_mouse(page, digit: int, *, left: float, top: float, height: float, root=None) -> None:
+    """Draw ``digit``'s pen strokes on the sketchpad with real mouse events."""
+    for points in screen_paths(page, digit, left=left, top=top, height=height, root=root):
         page.mouse.move(*points[0])
         page.mouse.down()
         for point in points[1:]:
             page.mouse.move(*point, steps=2)
         page.mouse.up()
+
+
+def draw_with_touch(page, digit: int, *, left: float, top: float, height: float) -> None:
+    """Draw ``digit`` with a finger: touch events sent through the Chrome DevTools Protocol, as
+    a touch screen sends them (the page must come from a context with ``has_touch``)."""
+    session = page.context.new_cdp_session(page)
+    for points in screen_paths(page, digit, left=left, top=top, height=height):
+        steps = [points[0]]
+        for (x0, y0), (x1, y1) in zip(points[:-1], points[1:], strict=True):
+            steps += [(x0 + (x1 - x0) * t / 4, y0 + (y1 - y0) * t / 4) for t in range(1, 5)]
+        for kind, point in [("touchStart", steps[0]), *(("touchMove", p) for p in steps[1:])]:
+            session.send("Input.dispatchTouchEvent", {"type": kind, "touchPoints": [{"x": point[0], "y": point[1]}]})
+        session.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+    session.detach()

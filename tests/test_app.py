@@ -109,3 +109,10 @@ def test_every_event_that_runs_the_model_shares_one_limit(served_app):
             assert block_fn.concurrency_id != "model"
     assert seen == model_events
     assert app.demo._queue.default_concurrency_limit is None
+
+
+def test_the_page_keeps_no_run_history(served_app):
+    import httpx
+
+    config = httpx.get(served_app.rstrip("/") + "/config", timeout=10).json()
+    assert config["run_history"] is False and "runs" not in config["footer_links"]

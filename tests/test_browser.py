@@ -1,6 +1,7 @@
-"""The page in real Chromium: draw a digit with the mouse, see the prediction and the chart.
+"""The page in real Chromium: draw a digit with the mouse on a desktop and with a finger on a
+phone, see the prediction and the chart.
 
-SCREENSHOT_PATH=docs/screenshot.png python -m pytest tests/test_browser.py   # README's picture
+SCREENSHOT_DIR=docs python -m pytest tests/test_browser.py   # README's pictures
 """
 
 from __future__ import annotations
@@ -9,44 +10,66 @@ import os
 from pathlib import Path
 
 import pytest
-from conftest import draw_with_mouse
+from conftest import draw_with_mouse, draw_with_touch
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.slow
 VIEWPORTS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
 
 
-@pytest.mark.parametrize("device", VIEWPORTS)
-def test_draw_a_digit_and_see_it_read(browser, served_app, tmp_path, device):
-    page = browser.new_page(viewport=VIEWPORTS[device])
+def screenshot_path(tmp_path: Path, name: str) -> Path:
+    folder = Path(os.environ.get("SCREENSHOT_DIR", tmp_path))
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / name
+
+
+def test_draw_a_digit_with_the_mouse_and_see_it_read(browser, served_app, tmp_path):
+    page = browser.new_page(viewport=VIEWPORTS["desktop"])
     page.goto(served_app)
-    page.get_by_text("Draw a digit (0-9)").first.wait_for()
+    page.get_by_text("Draw a digit (0-9)").filter(visible=True).first.wait_for()
     draw_with_mouse(page, 3, left=220, top=140, height=460)
     page.locator("#verdict").get_by_text("3", exact=True).first.wait_for(timeout=20_000)
     page.get_by_text("sure)").first.wait_for(timeout=10_000)  # the sentence under the verdict
     page.locator("#seen img").first.wait_for(timeout=10_000)  # the 28x28 image the model saw
     page.locator(".vega-embed, canvas.marks, svg.marks").first.wait_for(timeout=10_000)  # the bar chart
+    expect(page.locator("#quick-verdict")).to_be_hidden()  # the one-line reading is for phones
     assert page.get_by_text("Error").count() == 0
-    screenshot = Path(os.environ.get("SCREENSHOT_PATH", tmp_path / "page.png"))
-    if device == "desktop":
-        screenshot.parent.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(screenshot), full_page=True)
-    else:
-        page.screenshot(path=str(tmp_path / "phone.png"), full_page=True)
-        width = page.evaluate("document.documentElement.scrollWidth")
-        assert width <= VIEWPORTS["phone"]["width"] + 1  # nothing wider than the phone's screen
+    page.screenshot(path=str(screenshot_path(tmp_path, "screenshot.png")), full_page=True)
     page.close()
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_draw_a_digit_with_a_finger_on_a_phone_and_see_it_at_once(browser, served_app, tmp_path, scheme):
+    phone = VIEWPORTS["phone"]
+    context = browser.new_context(
+        viewport=phone, has_touch=True, is_mobile=True, device_scale_factor=2, color_scheme=scheme
+    )
+    page = context.new_page()
+    page.goto(served_app + ("?__theme=dark" if scheme == "dark" else ""))
+    page.get_by_text("Draw a digit (0-9)").filter(visible=True).first.wait_for()
+    canvas = page.locator("#sketchpad canvas").first.bounding_box()
+    assert canvas["width"] >= 0.9 * phone["width"]  # the drawing area takes the screen's width
+    draw_with_touch(page, 7, left=220, top=160, height=460)
+    quick = page.locator("#quick-verdict")
+    expect(quick).to_contain_text("7", timeout=20_000)
+    expect(quick).to_contain_text("sure")
+    box = quick.bounding_box()  # where it is now, right after drawing, without scrolling
+    assert box["y"] >= 0 and box["y"] + box["height"] <= phone["height"], box
+    assert page.evaluate("document.documentElement.scrollWidth") <= phone["width"] + 1  # nothing too wide
+    assert page.get_by_text("Error").count() == 0
+    page.screenshot(path=str(screenshot_path(tmp_path, f"phone-{scheme}.png")))
+    context.close()
 
 
 def test_an_example_loads_into_the_sketchpad_and_is_read(browser, served_app):
     page = browser.new_page(viewport=VIEWPORTS["desktop"])
     page.goto(served_app)
-    page.get_by_text("Draw a digit (0-9)").first.wait_for()
+    page.get_by_text("Draw a digit (0-9)").filter(visible=True).first.wait_for()
     examples = page.locator(".gallery-item")  # in file order: 0_bold, 0_thin, 1_bold, ...
     examples.nth(15).click()  # 7_thin
     page.locator("#verdict").get_by_text("7", exact=True).first.wait_for(timeout=20_000)
     page.get_by_role("button", name="Clear", exact=True).click()
-    page.get_by_text("Draw a digit (0-9)").first.wait_for(timeout=10_000)
+    page.get_by_text("Draw a digit (0-9)").filter(visible=True).first.wait_for(timeout=10_000)
     expect(page.locator("#verdict").get_by_text("7", exact=True)).to_have_count(0)
     page.close()
 
@@ -54,7 +77,7 @@ def test_an_example_loads_into_the_sketchpad_and_is_read(browser, served_app):
 def test_draw_a_number_see_why_and_save_a_correction(browser, served_app, corrections_dir, tmp_path):
     page = browser.new_page(viewport=VIEWPORTS["desktop"])
     page.goto(served_app)
-    page.get_by_text("Draw a digit (0-9)").first.wait_for()
+    page.get_by_text("Draw a digit (0-9)").filter(visible=True).first.wait_for()
     draw_with_mouse(page, 4, left=120, top=250, height=300)
     draw_with_mouse(page, 2, left=480, top=250, height=300)
     page.locator("#verdict").get_by_text("42", exact=True).first.wait_for(timeout=20_000)

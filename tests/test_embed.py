@@ -63,7 +63,7 @@ def test_embedded_app_renders_and_answers(browser, served_app, page_server, web_
     page = browser.new_page(viewport={"width": 1280, "height": 1000})
     page.goto(f"{page_server}/embed.html?src={served_app.rstrip('/')}&js={web_component_script}")
     component = page.locator("gradio-app")
-    component.get_by_text("Draw a digit (0-9)").first.wait_for(timeout=30_000)
+    component.get_by_text("Draw a digit (0-9)").filter(visible=True).first.wait_for(timeout=30_000)
     draw_with_mouse(page, 7, left=250, top=150, height=460, root=component)
     component.locator("#verdict").get_by_text("7", exact=True).first.wait_for(timeout=20_000)
     frame = page.frame_locator("#frame")

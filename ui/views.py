@@ -29,6 +29,18 @@ def label_value(reading: Reading) -> Any:
     return Verdict.with_label("uncertain", confidences)
 
 
+def headline(reading: Reading) -> str:
+    """The reading in one short line, for just above the canvas on a phone: "**7** · 98 % sure"."""
+    if reading.status == "number":
+        unsure = sum(part.status != "digit" for part in reading.parts)
+        return f"**{reading.text}**" + (f" · {unsure} digit{'s' if unsure > 1 else ''} unsure" if unsure else "")
+    if reading.probabilities is None:
+        return reading.message
+    if reading.status == "uncertain":
+        return f"**?** · maybe {reading.digit} ({reading.confidence:.0%})"
+    return f"**{reading.digit}** · {reading.confidence:.0%} sure"
+
+
 def details(reading: Reading | None) -> tuple[Any, Any, Any, Any]:
     """The sentence, the bar chart, the 28x28 image the model saw and the boxes view.
 
