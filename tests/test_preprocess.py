@@ -57,6 +57,18 @@ class TestOutput:
             assert 0.6 < image.sum() / reference.sum() < 1.6
 
 
+    @pytest.mark.parametrize("steps", [-6, -1, 1, 4])
+    def test_strokes_grow_and_shrink_as_with_a_square_brush(self, steps):
+        """The oracle: Pillow's 3x3 max (min) filter, applied ``steps`` times to the padded mask."""
+        from PIL import ImageFilter
+
+        mask = np.random.default_rng(steps + 10).random((40, 90)) < 0.35
+        image = Image.fromarray(np.pad(mask, abs(steps) + 1).astype(np.uint8) * 255)
+        for _ in range(abs(steps)):
+            image = image.filter(ImageFilter.MaxFilter(3) if steps > 0 else ImageFilter.MinFilter(3))
+        np.testing.assert_array_equal(pre._morph(mask, steps), np.asarray(image) > 127)
+
+
 class TestInputForms:
     def test_white_on_black(self, reference):
         assert similarity(preprocess(ImageOps.invert(drawing())), reference) > 0.97

@@ -19,7 +19,7 @@ from pathlib import Path
 import keras
 import numpy as np
 import pytest
-from conftest import PROJECT_DIR
+from conftest import PROJECT_DIR, subprocess_env
 from hub_server import FakeHub
 
 from digits.settings import DIGIT_MODEL
@@ -38,7 +38,7 @@ print(json.dumps({"source": resolved.source, "path": str(resolved.path)}))
 def start_resolve(env: dict[str, str]) -> subprocess.Popen:
     return subprocess.Popen(
         [sys.executable, "-c", RESOLVE], cwd=PROJECT_DIR, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "HF_HUB_DISABLE_TELEMETRY": "1", **env},
+        env=subprocess_env({"HF_HUB_DISABLE_TELEMETRY": "1", **env}),
     )  # fmt: skip
 
 

@@ -22,6 +22,9 @@ BOXED = {"aga", "imp", "tos", "ibm"}  # one digit per box: where digits sit mean
 SPACE = 1.0  # a gap wider than this share of the digits' height is a space between two numbers
 # Gaps between composed digits, as shares of the digits' height (negative: they overlap).
 SPACINGS = {"apart": (0.1, 0.6), "touching": (-0.08, 0.05), "overlapping": (-0.33, -0.08)}
+# The thickest brush a number is drawn with, as a share of its height: the page's 36 px brush on a
+# two-digit number 100 px tall is 0.36, and its loops are filled, but people do draw that small.
+MAX_BRUSH_SHARE = 0.35
 
 
 @dataclass(frozen=True)
@@ -109,8 +112,8 @@ def draw_line(number: Number, rng: np.random.Generator, spread: Spread) -> np.nd
     """A number drawn on the sketchpad, as the sequence network reads it: (32, width) uint8.
 
     Like any drawing (``renders``: any size, a hairline to a 50 px brush), but never with a
-    brush thicker than a fifth of the number's height, where its digits would be blots."""
+    brush thicker than MAX_BRUSH_SHARE of the number's height, where its digits would be blots."""
     height = spread.height(rng)
-    brush = min(spread.brush(rng), 0.2 * height)
+    brush = min(spread.brush(rng), MAX_BRUSH_SHARE * height)
     paths = random_placement(normalize(number.strokes), rng, height=height, brush=brush)
     return np.round(255 * preprocess_line(ink_of_paths(paths, brush=brush)).image).astype(np.uint8)

@@ -53,7 +53,7 @@ QUICK_RECIPE = dataclasses.replace(Recipe(), arch="small", epochs=3, limit=20_00
 class NumberRecipe:
     """How the sequence reader is trained. The defaults are the shipped model's recipe."""
 
-    epochs: int = 8
+    epochs: int = 7
     batch_size: int = 32
     learning_rate: float = 2e-3  # Adam, with cosine decay to 1 % over the run
     dropout_rate: float = 0.25
