@@ -56,7 +56,6 @@ class TestOutput:
             assert similarity(image, reference) > 0.8
             assert 0.6 < image.sum() / reference.sum() < 1.6
 
-
     @pytest.mark.parametrize("steps", [-6, -1, 1, 4])
     def test_strokes_grow_and_shrink_as_with_a_square_brush(self, steps):
         """The oracle: Pillow's 3x3 max (min) filter, applied ``steps`` times to the padded mask."""
