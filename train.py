@@ -83,8 +83,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--limit", type=int, help="train on the first N training images only (default: all)")
     parser.add_argument("--lines", type=int, help=f"numbers drawn to learn from ({_defaults('lines')})")
     parser.add_argument(
+        "--validation-lines", type=int, help=f"numbers drawn to validate on ({_defaults('validation_lines')})"
+    )
+    parser.add_argument(
         "--sketch-count", type=int, default=2000,
         help="MNIST test digits to redraw as Sketchpad drawings for the sketch score (0: skip)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--score-count", type=int, default=300,
+        help="with --model number: held-out writers' numbers composed at each spacing for the scores",
     )  # fmt: skip
     parser.add_argument(
         "--extra-data", type=Path, metavar="FOLDER",
@@ -105,7 +112,7 @@ def recipe_from_args(args: argparse.Namespace) -> Recipe | NumberRecipe:
         "epochs": args.epochs, "batch_size": args.batch_size, "learning_rate": args.learning_rate,
         "validation_fraction": args.validation_fraction, "seed": args.seed, "limit": args.limit,
         "extra_repeat": args.extra_repeat, "pen_share": args.pen_share, "pen_variants": args.pen_variants,
-        "style_count": args.style_count, "lines": args.lines,
+        "style_count": args.style_count, "lines": args.lines, "validation_lines": args.validation_lines,
     }  # fmt: skip
     base = RECIPES["number" if args.model == "number" else args.arch]
     fields = {field.name for field in dataclasses.fields(base)}
@@ -140,7 +147,12 @@ def main(argv: list[str] | None = None) -> int:
         from digits.storage.hub import push_model
 
         card = model_card(metadata, repo_id=args.push_to_hub)
-        print("pushed:", push_model(output, repo_id=args.push_to_hub, card=card, token=Settings.from_env().hf_token))
+        # One repo holds both models; its README.md is the digit model's card.
+        card_name = "README.md" if args.model == "digit" else f"{output.stem}.md"
+        commit = push_model(
+            output, repo_id=args.push_to_hub, card=card, card_name=card_name, token=Settings.from_env().hf_token
+        )
+        print("pushed:", commit)
     return 0
 
 
@@ -161,7 +173,7 @@ def train_number_model(args, recipe: NumberRecipe, mnist, pen) -> tuple[Path, di
 
     training_writers, held_out = split_by_writer(pen)
     model, summary = train_numbers(recipe, training_writers, mnist, verbose=_verbose())
-    scores = score_numbers(model, held_out, recipe)
+    scores = score_numbers(model, held_out, composed=args.score_count)
     for name, accuracy in scores["held_out_numbers"].items():
         print(f"held-out writers' numbers, {name}: {100 * accuracy:.2f} % read whole and right")
     metadata = build_number_metadata(model, recipe, mnist, pen, summary, evaluation=scores, arguments=_arguments(args))

@@ -32,11 +32,10 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import numpy as np  # noqa: E402
 from PIL import Image  # noqa: E402
 
-from digits.learning.drawing import render_sketch, sketch_of_paths  # noqa: E402
+from digits.learning.drawing import render_sketch  # noqa: E402
 from digits.learning.mnist import load_mnist  # noqa: E402
 from digits.learning.pen import load_pen_digits, split_by_writer  # noqa: E402
-from digits.learning.renders import style_strokes  # noqa: E402
-from digits.learning.strokes import normalize, random_placement  # noqa: E402
+from digits.learning.renders import sketch, style_strokes  # noqa: E402
 from digits.reading.reader import DigitReader, Reading  # noqa: E402
 from digits.settings import BASELINE_MODEL, DIGIT_MODEL, MODELS_DIR, NUMBER_MODEL, Settings  # noqa: E402
 from digits.storage.files import read_metadata  # noqa: E402
@@ -56,11 +55,7 @@ def png(image: Image.Image) -> bytes:
 def pen_drawings(strokes: list, brush: float, seed: int) -> list[bytes]:
     """Each digit's strokes drawn as the sketchpad sends them, as PNG files."""
     rng = np.random.default_rng(seed)
-    drawings = []
-    for digit in strokes:
-        paths = random_placement(normalize(digit), rng, height=rng.uniform(*HEIGHTS), brush=brush)
-        drawings.append(png(sketch_of_paths(paths, brush=brush)))
-    return drawings
+    return [png(sketch(digit, rng, height=rng.uniform(*HEIGHTS), brush=brush)) for digit in strokes]
 
 
 def read_all(reader: DigitReader, images: list) -> list[Reading]:

@@ -45,7 +45,7 @@ from digits.learning.evaluation import SPACINGS, compose_number  # noqa: E402
 from digits.learning.mnist import load_mnist  # noqa: E402
 from digits.learning.numbers import Number, real_numbers, windows  # noqa: E402
 from digits.learning.pen import load_pen_digits, split_by_writer  # noqa: E402
-from digits.learning.renders import PAGE_BRUSH  # noqa: E402
+from digits.learning.renders import PAGE_BRUSH, sketch  # noqa: E402
 from digits.learning.strokes import normalize, random_placement  # noqa: E402
 from digits.reading.preprocess import drawing_ink  # noqa: E402
 from digits.reading.reader import DigitReader  # noqa: E402
@@ -156,12 +156,7 @@ def main() -> None:
         ("MNIST test, sketched", (render_sketch(digit, rng) for digit in x[: args.singles])),
         (
             "held-out pen digits, 50 px",
-            (
-                sketch_of_paths(
-                    random_placement(normalize(s), rng, height=rng.uniform(150, 700), brush=MAX_BRUSH), brush=MAX_BRUSH
-                )
-                for s in held_out.strokes[: args.singles]
-            ),
+            (sketch(s, rng, height=rng.uniform(150, 700), brush=MAX_BRUSH) for s in held_out.strokes[: args.singles]),
         ),
     ):
         split = {reader: 0 for reader in names}

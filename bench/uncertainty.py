@@ -1,8 +1,12 @@
-"""How often the app says it is unsure: on drawn test digits (should be rare) and on scribbles
-and blobs that are not digits (should be often). Every drawing goes through the app's reader,
-segmenting included: a scribble read as "4?" counts as unsure, one read as "47" does not.
+"""How often the app says it is unsure: on drawn digits (should be rare) and on scribbles and
+blobs that are not digits (should be often). Every drawing goes through the app's reader, numbers
+included: a scribble read as "4?" counts as unsure, one read as "47" does not.
 
-    python bench/uncertainty.py --data-dir ../shared/data/mnist [--count 2000]
+    python bench/uncertainty.py [--count 2000]
+
+The digits: MNIST test digits drawn as sketches, and the held-out UNIPEN writers' pen digits
+(digits.learning.pen.split_by_writer) drawn as the stock sketchpad sends them (50 px brush,
+150 to 700 px tall).
 """
 
 from __future__ import annotations
@@ -20,6 +24,8 @@ from PIL import Image, ImageDraw  # noqa: E402
 
 from digits.learning.drawing import render_sketch  # noqa: E402
 from digits.learning.mnist import load_mnist  # noqa: E402
+from digits.learning.pen import load_pen_digits, split_by_writer  # noqa: E402
+from digits.learning.renders import sketch  # noqa: E402
 from digits.reading.reader import DigitReader, Reading  # noqa: E402
 from digits.settings import Settings  # noqa: E402
 from digits.storage.resolver import from_files  # noqa: E402
@@ -54,26 +60,35 @@ def scribble(rng: np.random.Generator) -> Image.Image:
     return image
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--data-dir", type=Path, default=Settings.from_env().mnist_dir, help="MNIST IDX folder")
-    parser.add_argument("--count", type=int, default=2000, help="drawn test digits, and scribbles, to try")
-    args = parser.parse_args()
-    settings = Settings.from_env()
-    reader = DigitReader(lambda: from_files(settings.digit_model_path, settings.number_model_path))
-    mnist = load_mnist(args.data_dir)
-
-    rng = np.random.default_rng(0)
-    labels = mnist.y_test[: args.count]
-    readings = [reader.read(render_sketch(digit, rng)) for digit in mnist.x_test[: args.count]]
+def report(name: str, readings: list[Reading], labels) -> None:
     flagged = np.array([unsure(r) for r in readings])
     wrong = np.array([r.text != str(label) for r, label in zip(readings, labels, strict=True)])
-    print(f"drawn test digits: {args.count}")
+    print(f"{name}: {len(readings)}")
     print(f"  marked unsure: {flagged.mean():.2%}")
     print(
         f"  not read as their digit: {wrong.mean():.2%}; of those, marked unsure: {(wrong & flagged).sum() / max(wrong.sum(), 1):.0%}"
     )
     print(f"  read as another answer without a doubt: {(wrong & ~flagged).mean():.2%}")
+
+
+def main() -> None:
+    settings = Settings.from_env()
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data-dir", type=Path, default=settings.mnist_dir, help="MNIST IDX folder ($MNIST_DIR)")
+    parser.add_argument("--pen-dir", type=Path, default=settings.unipen_dir, help="UNIPEN folder ($UNIPEN_DIR)")
+    parser.add_argument("--count", type=int, default=2000, help="drawn test digits, and scribbles, to try")
+    args = parser.parse_args()
+    reader = DigitReader(lambda: from_files(settings.digit_model_path, settings.number_model_path))
+
+    mnist = load_mnist(args.data_dir)
+    rng = np.random.default_rng(0)
+    drawn = [reader.read(render_sketch(digit, rng)) for digit in mnist.x_test[: args.count]]
+    report("drawn MNIST test digits", drawn, mnist.y_test[: args.count])
+
+    _, held_out = split_by_writer(load_pen_digits(args.pen_dir))
+    rng = np.random.default_rng(1)
+    pen = [reader.read(sketch(digit, rng, height=rng.uniform(150, 700), brush=50)) for digit in held_out.strokes]
+    report("held-out writers' pen digits, 50 px", pen, held_out.labels)
 
     rng = np.random.default_rng(7)
     scribbles = [reader.read(scribble(rng)) for _ in range(args.count)]

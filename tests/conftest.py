@@ -164,6 +164,18 @@ def subprocess_env(env: dict[str, str] | None = None) -> dict[str, str]:
     return {**inherited, "TF_CPP_MIN_LOG_LEVEL": "2", **(env or {})}
 
 
+@pytest.fixture(scope="session")
+def tiny_number_model_path(tmp_path_factory, tiny_mnist_dir, tiny_pen_dir) -> Path:
+    """A real sequence model trained by ``train.py --model number`` for one epoch on 200 numbers
+    drawn from the tiny data sets."""
+    output = tmp_path_factory.mktemp("tiny_number_model") / "number_ctc.h5"
+    run_python(
+        "train.py", "--model", "number", "--data-dir", str(tiny_mnist_dir), "--pen-dir", str(tiny_pen_dir),
+        "--lines", "200", "--validation-lines", "40", "--epochs", "1", "--score-count", "20", "--output", str(output),
+    )  # fmt: skip
+    return output
+
+
 def run_python(*args: str, env: dict[str, str] | None = None, timeout: float = 300) -> subprocess.CompletedProcess:
     """Run a Python command in the project folder, failing the test with its output."""
     result = subprocess.run(

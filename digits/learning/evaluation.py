@@ -91,7 +91,7 @@ def score_pen(
 PAGE_NUMBERS = Spread(min_height=100, max_height=320, stock_brush_share=0.0, page_brush_share=1.0)
 
 
-def score_numbers(model, held_out: PenDigits, recipe, *, composed: int = 300) -> dict:
+def score_numbers(model, held_out: PenDigits, *, composed: int = 300) -> dict:
     """The sequence network alone, on held-out writers' numbers drawn with the page's brush: their
     real numbers as they spaced them (stretches of 2 to 6 digits), and numbers composed of their
     digits at each spacing. Shares read whole and right."""

@@ -1,16 +1,10 @@
-"""Training the sequence reader: numbers drawn as on the sketchpad, read whole, learnt with CTC.
-
-Each training number is real (a stretch of a number as a training writer wrote it), or composed
-of one pen writer's digits or of MNIST digits, with gaps from clearly apart to overlapping by a
-third of a digit, and drawn as on the sketchpad (``numbers.draw_line``). Lines are drawn before
-training, in worker processes.
-"""
+"""Training the sequence reader: numbers drawn as on the sketchpad (``numbers.NumberSource``,
+drawn before training in worker processes), read whole, learnt with CTC."""
 
 from __future__ import annotations
 
 import logging
 import math
-import multiprocessing
 import time
 from collections.abc import Iterator
 
@@ -19,82 +13,13 @@ import numpy as np
 import tensorflow as tf
 
 from digits.learning.architectures import build_number_model
-from digits.learning.drawing import centre_line, centre_line_strokes
 from digits.learning.mnist import Mnist
-from digits.learning.numbers import SPACINGS, Number, compose, draw_line, real_numbers
+from digits.learning.numbers import NumberSource, draw_lines
 from digits.learning.pen import PenDigits, split_writers
 from digits.learning.recipes import NumberRecipe
 from digits.reading.sequence import BLANK, FRAME, LINE_HEIGHT, MAX_LINE_WIDTH, best_path
 
 logger = logging.getLogger(__name__)
-LENGTH_WEIGHTS = np.array([0.06, 0.14, 0.15, 0.15, 0.14, 0.13, 0.12, 0.11])  # 1 to 8 digits
-SPACING_WEIGHTS = {"apart": 0.5, "touching": 0.3, "overlapping": 0.2}
-
-
-class NumberSource:
-    """Draws random numbers: real stretches, one writer's digits composed, or MNIST digits."""
-
-    def __init__(self, pen: PenDigits, mnist_digits: np.ndarray, mnist_labels: np.ndarray, recipe: NumberRecipe):
-        self.recipe = recipe
-        self.real = [number for number in real_numbers(pen) if len(number.text) >= 2]
-        self.by_writer: dict[str, np.ndarray] = {}
-        for writer in np.unique(pen.writers):
-            self.by_writer[str(writer)] = np.flatnonzero(pen.writers == writer)
-        self.writers = sorted(self.by_writer)
-        self.pen = pen
-        self.mnist_digits, self.mnist_labels = mnist_digits, mnist_labels
-        self._centre_lines: dict[int, list[np.ndarray]] = {}  # MNIST digit -> its strokes, made once
-
-    def mnist_strokes(self, index: int) -> list[np.ndarray]:
-        if index not in self._centre_lines:
-            self._centre_lines[index] = centre_line_strokes(centre_line(self.mnist_digits[index]))
-        return self._centre_lines[index]
-
-    def number(self, rng: np.random.Generator) -> Number:
-        length = int(rng.choice(np.arange(1, self.recipe.max_length + 1), p=LENGTH_WEIGHTS / LENGTH_WEIGHTS.sum()))
-        pick = rng.random()
-        if pick < self.recipe.real_share and length >= 2:
-            fitting = [number for number in self.real if len(number.text) >= length]
-            if fitting:
-                number = fitting[rng.integers(len(fitting))]
-                start = int(rng.integers(len(number.text) - length + 1))
-                return number.window(start, length)
-        spacing = SPACINGS[rng.choice(list(SPACING_WEIGHTS), p=list(SPACING_WEIGHTS.values()))]
-        if pick > 1 - self.recipe.mnist_share and len(self.mnist_labels):
-            picks = rng.integers(len(self.mnist_labels), size=length)
-            digits = [self.mnist_strokes(i) for i in picks]
-            return compose(
-                digits, "".join(str(self.mnist_labels[i]) for i in picks), rng, spacing=spacing, strength=0.3
-            )
-        own = self.by_writer[self.writers[rng.integers(len(self.writers))]]
-        picks = own[rng.integers(len(own), size=length)]
-        return compose(
-            [self.pen.strokes[i] for i in picks], "".join(str(self.pen.labels[i]) for i in picks), rng, spacing=spacing
-        )
-
-
-def _draw_lines(job: tuple[NumberSource, int, int]) -> list[tuple[np.ndarray, str]]:
-    source, count, seed = job
-    rng = np.random.default_rng(seed)
-    lines = []
-    for _ in range(count):
-        number = source.number(rng)
-        lines.append((draw_line(number, rng, source.recipe.spread), number.text))
-    return lines
-
-
-def draw_lines(source: NumberSource, count: int, *, seed: int, workers: int = 2) -> list[tuple[np.ndarray, str]]:
-    """``count`` random numbers drawn as lines, with their digits; the same for a seed."""
-    chunk = 1000
-    jobs = [(source, min(chunk, count - start), seed * 100_003 + start) for start in range(0, count, chunk)]
-    if workers <= 1 or len(jobs) == 1:
-        parts = [_draw_lines(job) for job in jobs]
-    else:  # spawn: the workers need no TensorFlow, and must not inherit its threads
-        with multiprocessing.get_context("spawn").Pool(workers) as pool:
-            parts = pool.map(_draw_lines, jobs)
-    return [line for part in parts for line in part]
-
-
 WIDTHS = (48, 64, 80, 96, 128, 160, 192, 256, 320, 448, 640, MAX_LINE_WIDTH)  # lines are padded to one
 
 

@@ -16,9 +16,10 @@ import multiprocessing
 from dataclasses import dataclass
 
 import numpy as np
+from PIL import Image
 
 from digits import IMAGE_SIZE
-from digits.learning.drawing import MAX_BRUSH, ink_of_paths
+from digits.learning.drawing import MAX_BRUSH, ink_of_paths, sketch_of_paths
 from digits.learning.pen import PenDigits
 from digits.learning.strokes import Strokes, augment, normalize, random_placement
 from digits.learning.styles import STYLES, is_plain, styled
@@ -56,6 +57,13 @@ def draw(strokes: Strokes, rng: np.random.Generator, spread: Spread) -> np.ndarr
     brush = spread.brush(rng)
     paths = random_placement(changed, rng, height=spread.height(rng), brush=brush)
     return preprocess_ink(ink_of_paths(paths, brush=brush))
+
+
+def sketch(strokes: Strokes, rng: np.random.Generator, *, height: float, brush: float) -> Image.Image:
+    """Pen strokes as the sketchpad sends them: ``height`` px tall (less where the canvas is too
+    small), anywhere on an opaque white 800x800 canvas, in black with a round ``brush``."""
+    paths = random_placement(normalize(strokes), rng, height=height, brush=brush)
+    return sketch_of_paths(paths, brush=brush)
 
 
 def _draw_many(job: tuple[list[Strokes], int, Spread]) -> np.ndarray:

@@ -58,7 +58,8 @@ def preprocess_line(ink: np.ndarray) -> Line:
     scale = LINE_INK_HEIGHT / mask.shape[0]
     width = min(max(1, round(mask.shape[1] * scale)), MAX_LINE_WIDTH - 2 * LINE_MARGIN)
     drawn = Image.fromarray(mask.astype(np.float32), mode="F").resize((width, LINE_INK_HEIGHT), Image.BOX)
-    image = np.zeros((LINE_HEIGHT, width + 2 * LINE_MARGIN), np.float32)
+    total = width + 2 * LINE_MARGIN
+    image = np.zeros((LINE_HEIGHT, total + -total % FRAME), np.float32)  # whole frames: no column left unread
     top = (LINE_HEIGHT - LINE_INK_HEIGHT) // 2
     image[top : top + LINE_INK_HEIGHT, LINE_MARGIN : LINE_MARGIN + width] = np.clip(np.asarray(drawn), 0, 1)
     # The line's ink spans the ink's columns, give or take the few pixels a stroke was thickened

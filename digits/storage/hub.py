@@ -49,8 +49,10 @@ def download_file(
     return Path(path)
 
 
-def push_model(model_path: Path, *, repo_id: str, card: str, token: str | None = None) -> str:
-    """Publish the .h5, the metadata beside it and a model card (README.md) to a model repo.
+def push_model(
+    model_path: Path, *, repo_id: str, card: str, card_name: str = "README.md", token: str | None = None
+) -> str:
+    """Publish the .h5, the metadata beside it and a model card (``card_name``) to a model repo.
 
     Returns:
         The URL of the commit.
@@ -60,7 +62,7 @@ def push_model(model_path: Path, *, repo_id: str, card: str, token: str | None =
     operations = [
         CommitOperationAdd(path_in_repo=model_path.name, path_or_fileobj=model_path),
         CommitOperationAdd(path_in_repo=metadata_path(model_path).name, path_or_fileobj=metadata_path(model_path)),
-        CommitOperationAdd(path_in_repo="README.md", path_or_fileobj=card.encode()),
+        CommitOperationAdd(path_in_repo=card_name, path_or_fileobj=card.encode()),
     ]
     commit = api.create_commit(repo_id=repo_id, operations=operations, commit_message=f"Upload {model_path.name}")
     return commit.commit_url

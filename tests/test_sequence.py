@@ -1,0 +1,103 @@
+"""The sequence reader: a number's ink as a line, CTC decoding, where each digit lies, and the
+sequence network trained end to end by train.py."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from digits.learning.metadata import model_card
+from digits.reading.sequence import (
+    BLANK,
+    FRAME,
+    LINE_HEIGHT,
+    LINE_INK_HEIGHT,
+    LINE_MARGIN,
+    best_path,
+    preprocess_line,
+    spans,
+)
+from digits.storage.files import load_model
+
+
+def frames_for(path: list[int], sure: float = 0.9) -> np.ndarray:
+    """Frame probabilities whose most likely class in each frame follows ``path``."""
+    frames = np.full((len(path), BLANK + 1), (1 - sure) / BLANK, np.float32)
+    frames[np.arange(len(path)), path] = sure
+    return frames
+
+
+class TestBestPath:
+    def test_repeats_merge_blanks_drop_and_a_blank_splits_a_doubled_digit(self):
+        _ = BLANK
+        symbols = best_path(frames_for([_, 4, 4, _, _, 2, _, 2, 2, _]))
+        assert [symbol.digit for symbol in symbols] == [4, 2, 2]
+        assert [(symbol.first, symbol.last) for symbol in symbols] == [(1, 2), (5, 5), (7, 8)]
+        assert symbols[0].centre == (1 + 2 + 1) / 2 * FRAME
+
+    def test_only_blanks_is_no_digit(self):
+        assert best_path(frames_for([BLANK] * 6)) == []
+
+    def test_confidence_is_the_highest_probability_of_the_digit_in_its_frames(self):
+        frames = frames_for([BLANK, 7, 7, BLANK])
+        frames[2, 7] = 0.97
+        assert best_path(frames)[0].confidence == pytest.approx(0.97)
+
+
+class TestLine:
+    def test_the_ink_is_centred_at_a_fixed_height_and_keeps_its_proportions(self):
+        ink = np.zeros((300, 900), np.float32)
+        ink[50:250, 100:120] = 1  # a 1 ...
+        ink[50:250, 680:700] = 1  # ... and another, 200 px tall and 600 px apart, outside to outside
+        line = preprocess_line(ink)
+        rows = np.flatnonzero(line.image.any(axis=1))
+        cols = np.flatnonzero(line.image.any(axis=0))
+        assert line.image.shape[0] == LINE_HEIGHT and line.image.dtype == np.float32
+        top = (LINE_HEIGHT - LINE_INK_HEIGHT) // 2
+        assert rows[0] >= top - 1 and rows[-1] <= top + LINE_INK_HEIGHT
+        assert cols[0] == LINE_MARGIN and line.image.shape[1] - 1 - cols[-1] in (LINE_MARGIN, LINE_MARGIN + 1)
+        assert line.image.shape[1] % FRAME == 0  # the network reads whole frames
+        # As wide as the ink for its height, give or take what the strokes were thickened by.
+        assert line.image.shape[1] - 2 * LINE_MARGIN == pytest.approx(600 * LINE_INK_HEIGHT / 200, abs=4)
+        # Line columns map back to the ink's, within the few pixels strokes are thickened by.
+        assert line.to_ink(cols[0]) == pytest.approx(100, abs=8)
+        assert line.to_ink(cols[-1] + 1) == pytest.approx(700, abs=8)
+
+    def test_each_digit_gets_the_columns_halfway_to_its_neighbours(self):
+        ink = np.zeros((100, 400), np.float32)
+        ink[10:90, 20:380] = 1
+        line = preprocess_line(ink)
+        symbols = best_path(frames_for([BLANK] * 3 + [3] + [BLANK] * 20 + [8] + [BLANK] * 20))
+        (left, middle), (middle_again, right) = spans(symbols, line, 400)
+        assert left == 0 and right == 400 and middle == middle_again
+        centres = [line.to_ink(symbol.centre) for symbol in symbols]
+        assert middle == pytest.approx(sum(centres) / 2, abs=1)
+
+
+@pytest.mark.slow
+class TestTraining:
+    def test_train_py_makes_a_sequence_model_with_its_metadata(self, tiny_number_model_path):
+        model = load_model(tiny_number_model_path, "number")
+        for width in (40, 136):  # any width: a frame for every FRAME columns
+            frames = model(np.zeros((1, LINE_HEIGHT, width, 1), np.float32)).numpy()
+            assert frames.shape == (1, width // FRAME, BLANK + 1)
+            np.testing.assert_allclose(frames.sum(axis=-1), 1, atol=1e-4)
+        metadata = json.loads(tiny_number_model_path.with_suffix(".json").read_text())
+        assert metadata["architecture"] == "number_ctc" and metadata["recipe"]["lines"] == 200
+        assert metadata["data_counts"]["lines"] == 200 and metadata["data_counts"]["validation_lines"] == 40
+        assert set(metadata["evaluation"]["held_out_numbers"]) >= {"composed, apart", "composed, touching"}
+        assert metadata["data"]["pen"]["held_out_writers"] >= 1  # writers kept out, and said so
+
+    def test_a_digit_model_will_not_load_as_a_sequence_model(self, tiny_model_path):
+        from digits.storage.files import ModelLoadError
+
+        with pytest.raises(ModelLoadError):
+            load_model(tiny_model_path, "number")
+
+    def test_its_model_card_credits_both_data_sets(self, tiny_number_model_path):
+        metadata = json.loads(tiny_number_model_path.with_suffix(".json").read_text())
+        card = model_card(metadata, repo_id="tester/digits")
+        assert "the number reader (`number_ctc.h5`)" in card and "| composed, touching |" in card
+        assert "UNIPEN" in card and "MNIST" in card and "CC BY 4.0" in card
