@@ -65,15 +65,22 @@ class TestLine:
         assert line.to_ink(cols[0]) == pytest.approx(100, abs=8)
         assert line.to_ink(cols[-1] + 1) == pytest.approx(700, abs=8)
 
-    def test_each_digit_gets_the_columns_halfway_to_its_neighbours(self):
+    def test_the_digits_columns_meet_where_the_ink_is_thinnest_wherever_the_spikes_fall(self):
+        """CTC's spikes say the order and spacing of the digits, not quite where they are (the
+        shipped network places them a third of a digit early): the columns follow the ink."""
         ink = np.zeros((100, 400), np.float32)
-        ink[10:90, 20:380] = 1
+        ink[10:90, 20:30] = ink[10:90, 120:130] = ink[10:20, 20:130] = 1  # a box-like 0...
+        ink[10:90, 300:310] = 1  # ...a 1 beside it...
+        ink[50:54, 130:300] = 0.5  # ...and a stroke between them, thinnest at column 200
+        ink[50:51, 195:205] = 0.5
+        ink[51:54, 195:205] = 0
         line = preprocess_line(ink)
-        symbols = best_path(frames_for([BLANK] * 3 + [3] + [BLANK] * 20 + [8] + [BLANK] * 20))
-        (left, middle), (middle_again, right) = spans(symbols, line, 400)
+        early = line.to_ink(0)  # both spikes in the line's first frames, far left of the ink
+        symbols = best_path(frames_for([0, BLANK, BLANK, 1] + [BLANK] * 40))
+        assert line.to_ink(symbols[-1].centre) < 200 and early < 20
+        (left, middle), (middle_again, right) = spans(symbols, line, ink)
         assert left == 0 and right == 400 and middle == middle_again
-        centres = [line.to_ink(symbol.centre) for symbol in symbols]
-        assert middle == pytest.approx(sum(centres) / 2, abs=1)
+        assert 195 <= middle < 205, middle
 
 
 @pytest.mark.slow

@@ -1,11 +1,13 @@
 """The reader: the one way from an image to an answer, for the app, the benchmarks and the tests.
 
 Preprocessing, the models, and an honest verdict. A drawing that is one piece of ink, no wider
-than a digit, is a lone digit: the digit network reads it, whole. Anything else may be a
-number: the sequence network reads all its ink at once as a line (``sequence``), and says where
-each digit lies, so digits that touch or overlap need no cutting; if it finds one digit there,
-the digit network reads it after all. Without a sequence network (or with ``numbers="segments"``),
-a number is cut into digits by ``segment`` and each is read like a lone one.
+than a digit, is a lone digit: the digit network reads it, whole. Anything else may be a number:
+its pieces of ink (``segment``) that are no wider than a digit are read by the digit network one
+by one, and each wider piece, digits that touch or overlap, by the sequence network, which reads
+it whole as a line and says where each digit lies (``sequence``); if it finds one digit there,
+the digit network reads that piece after all. Without a sequence network (or with
+``numbers="segments"``), wide pieces are cut into digits by ``segment`` and each is read like a
+lone one.
 """
 
 from __future__ import annotations
@@ -20,7 +22,6 @@ import keras
 import numpy as np
 from PIL import Image
 
-from digits import IMAGE_SIZE
 from digits.reading.explain import occlusion_map, overlay, to_drawing
 from digits.reading.inference import Predictor, SequencePredictor
 from digits.reading.preprocess import (
@@ -220,7 +221,7 @@ class DigitReader:
         one_piece = len(groups) == 1 and _width(groups[0].box) <= SPLIT_WIDER_THAN * _height(groups[0].box)
         number = None
         if not one_piece:
-            number = self._read_line(crop, box) if self._sequence is not None else self._read_cut(crop, box)
+            number = self._read_groups(groups, box) if self._sequence is not None else self._read_cut(crop, box)
         return number_verdict(number, **where) if number else self._read_whole(crop, where)
 
     def _read_whole(self, crop: np.ndarray, where: dict) -> Reading:
@@ -230,8 +231,36 @@ class DigitReader:
             return Reading("empty", PROMPT)
         return verdict(self.probabilities(seen[np.newaxis])[0], seen, **where)
 
+    def _read_groups(self, groups: list[Part], box: Box) -> list[Reading] | None:
+        """The digits of a number, from its pieces of ink (``segment``, uncut): a piece no wider
+        than a digit is a digit, read by the digit network; a wider one, digits that touch or
+        overlap, is read by the sequence network (or as one digit, if it finds one). None when
+        that makes one digit in all."""
+        found: list[Reading | tuple[np.ndarray, Box]] = []  # readings, or images for the digit network
+        for group in groups:
+            where = _moved(group.box, box[0], box[1])  # crop -> drawing
+            digits = (
+                self._read_line(group.ink, where) if _width(group.box) > SPLIT_WIDER_THAN * _height(group.box) else None
+            )
+            if digits:
+                found.extend(digits)
+            elif (seen := _seen(group.ink)) is not None:  # a faint sliver preprocessing erases is no digit
+                found.append((seen, where))
+            if len(found) > MAX_DIGITS:
+                raise DrawingRefused(f"That is more than {MAX_DIGITS} digits: write a shorter number.")
+        if len(found) <= 1:
+            return None
+        lone = [item for item in found if isinstance(item, tuple)]
+        read = iter(self.probabilities(np.stack([seen for seen, _ in lone])) if lone else [])
+        return [verdict(next(read), item[0], box=item[1]) if isinstance(item, tuple) else item for item in found]
+
     def _read_line(self, crop: np.ndarray, box: Box) -> list[Reading] | None:
-        """The digits the sequence network reads in the ink, each with its box; None for one."""
+        """The digits the sequence network reads in the ink, each with its box; None for one.
+
+        Each digit's probabilities join two opinions: the sequence network's, where it read the
+        digit, and the digit network's, on the ink in that digit's columns (their geometric
+        mean): on held-out writers' numbers that read more digits right than either alone.
+        """
         line = preprocess_line(crop)
         frames = self._sequence.probabilities(line.image)
         symbols = best_path(frames)
@@ -239,21 +268,23 @@ class DigitReader:
             return None
         if len(symbols) > MAX_DIGITS:
             raise DrawingRefused(f"That is more than {MAX_DIGITS} digits: write a shorter number.")
-        readings = []
-        for symbol, (left, right) in zip(symbols, spans(symbols, line, crop.shape[1]), strict=True):
+        sequence, seen, boxes = [], [], []
+        for symbol, (left, right) in zip(symbols, spans(symbols, line, crop), strict=True):
             cell = crop[:, left:right]
             tight = bounding_box(cell > 0)
-            if tight is None:  # the network placed a digit where there is no ink: read whole
+            image = _seen(cell[tight]) if tight is not None else None
+            if image is None:  # the network placed a digit where there is no ink: read whole
                 return None
             rows, cols = tight
             at = symbol.first + int(frames[symbol.first : symbol.last + 1, symbol.digit].argmax())
-            digits = frames[at, :BLANK] / max(float(frames[at, :BLANK].sum()), 1e-9)  # given a digit here, which
-            seen = _seen(cell[tight])
-            part_box = (box[0] + left + cols.start, box[1] + rows.start, box[0] + left + cols.stop, box[1] + rows.stop)
-            readings.append(
-                verdict(digits, seen if seen is not None else np.zeros((IMAGE_SIZE,) * 2, np.float32), box=part_box)
+            sequence.append(frames[at, :BLANK] / max(float(frames[at, :BLANK].sum()), 1e-9))  # given a digit here
+            seen.append(image)
+            boxes.append(
+                (box[0] + left + cols.start, box[1] + rows.start, box[0] + left + cols.stop, box[1] + rows.stop)
             )
-        return readings
+        joint = np.sqrt(np.stack(sequence) * self.probabilities(np.stack(seen)))
+        joint /= joint.sum(axis=1, keepdims=True)
+        return [verdict(p, image, box=where) for p, image, where in zip(joint, seen, boxes, strict=True)]
 
     def _read_cut(self, crop: np.ndarray, box: Box) -> list[Reading] | None:
         """The digits ``segment`` cuts the ink into, each read like a lone one; None for one."""

@@ -95,8 +95,24 @@ def best_path(probabilities: np.ndarray) -> list[Symbol]:
     return symbols
 
 
-def spans(symbols: list[Symbol], line: Line, ink_width: int) -> list[tuple[int, int]]:
-    """Each symbol's columns in the ink: from halfway to the previous digit to halfway to the next."""
-    centres = [line.to_ink(symbol.centre) for symbol in symbols]
-    edges = [0.0, *((a + b) / 2 for a, b in zip(centres[:-1], centres[1:], strict=True)), float(ink_width)]
-    return [(max(0, round(a)), min(ink_width, round(b))) for a, b in zip(edges[:-1], edges[1:], strict=True)]
+def spans(symbols: list[Symbol], line: Line, ink: np.ndarray) -> list[tuple[int, int]]:
+    """Each symbol's columns in ``ink`` (the 2-D map the line was made from), left to right.
+
+    CTC places each digit's spike somewhere in the digit's frames, and a network that sees
+    some three digits at once places it early, by a like amount for every digit (a third of a
+    digit's width for the shipped one). So the spikes give the digits' order and spacing, and
+    the ink their place: the spikes are shifted together until their mean falls in the middle
+    of the ink, and each boundary, halfway between two digits, moves to the column with the
+    least ink within a quarter of the ink's height, where the two digits meet.
+    """
+    height, width = ink.shape
+    centres = np.array([line.to_ink(symbol.centre) for symbol in symbols])
+    centres += width / 2 - centres.mean()
+    column_ink = (ink > 0).sum(axis=0)
+    reach = max(1, round(height / 4))
+    edges = [0]
+    for middle in (centres[:-1] + centres[1:]) / 2:
+        low, high = max(edges[-1] + 1, round(middle) - reach), min(width - 1, round(middle) + reach)
+        edges.append(low + int(np.argmin(column_ink[low : high + 1])) if low <= high else min(round(middle), width))
+    edges.append(width)
+    return list(zip(edges[:-1], edges[1:], strict=True))
