@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ast
 import base64
+import concurrent.futures
 import io
 import os
 import re
@@ -84,7 +85,10 @@ def session_call(url: str, work):
             await session.initialize()
             return await work(session)
 
-    return anyio.run(run)
+    # Its own thread: a sync Playwright fixture earlier in the session keeps an event loop
+    # running in the main thread, where anyio.run refuses to start.
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(anyio.run, run).result(timeout=120)
 
 
 def call(url: str, tool: str, arguments: dict) -> dict:

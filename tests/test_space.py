@@ -62,7 +62,7 @@ def test_deploy_sends_what_the_space_runs_and_nothing_else():
 
     sent = set(files_to_send())
     assert {"app.py", "ui/components.py", "ui/page.css", "ui/page.js", "requirements.txt", "README.md"} <= sent
-    assert {"models/digit_cnn.h5", "models/digit_cnn.json"} <= sent
+    assert {"models/digit_cnn.h5", "models/digit_cnn.json", "models/number_ctc.h5", "models/number_ctc.json"} <= sent
     assert {"digits/__init__.py", "digits/reading/preprocess.py", "digits/storage/resolver.py"} <= sent
     assert {"examples/3_thin.png", "examples/numbers/2025.png"} <= sent
     assert not [name for name in sent if name.startswith(("tests/", "bench/", ".ci/", ".venv/"))]

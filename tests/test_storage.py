@@ -22,7 +22,7 @@ import pytest
 from conftest import PROJECT_DIR, subprocess_env
 from hub_server import FakeHub
 
-from digits.settings import DIGIT_MODEL
+from digits.settings import DIGIT_MODEL, NUMBER_MODEL
 from digits.storage.files import ModelLoadError, load_model, save_model
 
 RESOLVE = """
@@ -30,20 +30,20 @@ import json, logging, sys
 logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(name)s: %(message)s")
 from digits.settings import Settings
 from digits.storage.resolver import resolve_model
-resolved = resolve_model(Settings.from_env(), "digit")
-print(json.dumps({"source": resolved.source, "path": str(resolved.path)}))
+resolved = resolve_model(Settings.from_env(), sys.argv[1])
+print(json.dumps(None if resolved is None else {"source": resolved.source, "path": str(resolved.path)}))
 """
 
 
-def start_resolve(env: dict[str, str]) -> subprocess.Popen:
+def start_resolve(env: dict[str, str], kind: str = "digit") -> subprocess.Popen:
     return subprocess.Popen(
-        [sys.executable, "-c", RESOLVE], cwd=PROJECT_DIR, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        [sys.executable, "-c", RESOLVE, kind], cwd=PROJECT_DIR, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         env=subprocess_env({"HF_HUB_DISABLE_TELEMETRY": "1", **env}),
     )  # fmt: skip
 
 
-def resolve(env: dict[str, str]) -> tuple[int, dict, str]:
-    process = start_resolve(env)
+def resolve(env: dict[str, str], kind: str = "digit") -> tuple[int, dict | None, str]:
+    process = start_resolve(env, kind)
     stdout, stderr = process.communicate(timeout=300)
     result = json.loads(stdout.strip().splitlines()[-1]) if process.returncode == 0 else {}
     return process.returncode, result, stderr
@@ -214,6 +214,22 @@ class TestResolve:
         load_model(cached)
         metadata = json.loads(cached.with_suffix(".json").read_text())
         assert metadata["recipe"]["epochs"] == 3 and metadata["data_counts"]["mnist_train"] > 0
+
+    def test_the_number_model_comes_from_the_hub_like_the_digit_model(self, tmp_path, tiny_number_model_path):
+        cached = tmp_path / NUMBER_MODEL
+        with FakeHub({NUMBER_MODEL: tiny_number_model_path}) as hub:
+            code, result, log = resolve(hub_env(hub, cached, DIGITS_ALLOW_TRAINING="0"), "number")
+            assert f"/tester/digits/resolve/main/{NUMBER_MODEL}" in " ".join(hub.requests)
+        assert code == 0, log
+        assert result == {"source": "hub", "path": str(cached)}
+        assert cached.read_bytes() == tiny_number_model_path.read_bytes()
+        load_model(cached, "number")
+
+    def test_without_a_number_model_numbers_are_cut(self, tmp_path):
+        """No cache, no Hub, no training: the app still starts, and cuts numbers into digits."""
+        code, result, log = resolve({"DIGITS_MODEL_DIR": str(tmp_path), "DIGITS_ALLOW_TRAINING": "0"}, "number")
+        assert code == 0, log
+        assert result is None and "numbers will be cut into digits" in log
 
     def test_two_processes_starting_together_share_one_model(self, tmp_path, tiny_model_path):
         cached = tmp_path / DIGIT_MODEL

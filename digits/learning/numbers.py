@@ -122,7 +122,6 @@ def draw_line(number: Number, rng: np.random.Generator, spread: Spread) -> np.nd
 
 
 LENGTH_WEIGHTS = np.array([0.06, 0.14, 0.15, 0.15, 0.14, 0.13, 0.12, 0.11])  # 1 to 8 digits
-SPACING_WEIGHTS = {"apart": 0.5, "touching": 0.3, "overlapping": 0.2}
 
 
 class NumberSource:
@@ -153,7 +152,8 @@ class NumberSource:
                 number = fitting[rng.integers(len(fitting))]
                 start = int(rng.integers(len(number.text) - length + 1))
                 return number.window(start, length)
-        spacing = SPACINGS[rng.choice(list(SPACING_WEIGHTS), p=list(SPACING_WEIGHTS.values()))]
+        weights = self.recipe.spacing_weights
+        spacing = SPACINGS[rng.choice(list(weights), p=np.array(list(weights.values())) / sum(weights.values()))]
         if pick > 1 - self.recipe.mnist_share and len(self.mnist_labels):
             picks = rng.integers(len(self.mnist_labels), size=length)
             digits = [self.mnist_strokes(i) for i in picks]

@@ -63,6 +63,12 @@ class NumberRecipe:
     real_share: float = 0.3  # of them, stretches of real numbers as their writers spaced them
     mnist_share: float = 0.1  # composed of MNIST digits (the rest: of one pen writer's digits)
     mnist_digits: int = 3_000  # the first MNIST training digits, whose centre lines make those
+    # How the composed numbers' digits are spaced (digits.learning.numbers.SPACINGS). The app reads
+    # digits that stand apart with the digit network, so the sequence network learns mostly
+    # digits that touch.
+    spacing_weights: dict[str, float] = field(
+        default_factory=lambda: {"apart": 0.35, "touching": 0.4, "overlapping": 0.25}
+    )
     max_length: int = 8  # digits in a number, from 1
     pen_validation_share: float = 0.1  # of the training writers, kept for validation
     validation_lines: int = 2_000
