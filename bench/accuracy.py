@@ -66,6 +66,16 @@ def right(readings: list[Reading], labels) -> np.ndarray:
     return np.array([reading.text == str(label) for reading, label in zip(readings, labels, strict=True)])
 
 
+def model_call_ms(reader: DigitReader, image: np.ndarray, repeats: int = 500) -> float:
+    """The median time of one image's call to the digit network, as the reader makes it."""
+    times = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        reader.probabilities(image)
+        times.append(time.perf_counter() - started)
+    return 1000 * float(np.median(times))
+
+
 def main() -> None:
     settings = Settings.from_env()
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -127,6 +137,7 @@ def main() -> None:
             "pen_50_split": float(np.mean([bool(r.parts) for r in pen_readings])),
             "pen_36": float(right(read_all(reader, pen_36), held_out.labels).mean()),
             "worst_writer": float(by_writer[worst[name]]),
+            "model_call_ms": model_call_ms(reader, raw[:1]),
             "parameters": int(reader.load().digit.model.count_params()),
             "size_mb": path.stat().st_size / 1e6,
             "training_seconds": metadata.get("training_seconds"),
@@ -144,6 +155,7 @@ def main() -> None:
         ("  of which read as two digits or more", "pen_50_split", "{:.2%}"),
         ("held-out pen writers, the page's 36 px brush", "pen_36", "{:.2%}"),
         ("the worst held-out writer, 50 px", "worst_writer", "{:.2%}"),
+        ("one image's model call, median ms", "model_call_ms", "{:.2f}"),
         ("parameters", "parameters", "{:,}"),
         ("model file (MB)", "size_mb", "{:.1f}"),
         ("training time (s, 2 CPU cores)", "training_seconds", "{:.0f}"),

@@ -272,10 +272,18 @@ def screen_paths(page, digit: int, *, left: float, top: float, height: float, ro
     scale = int(zoom.rstrip("%")) / 100
     x0 = box["x"] + box["width"] / 2 - CANVAS_SIZE * scale / 2
     y0 = box["y"] + box["height"] / 2 - CANVAS_SIZE * scale / 2
-    return [
-        [(x0 + x * scale, y0 + y * scale) for x, y in path]
-        for path in stroke_paths(digit, left=left, top=top, height=height)
-    ]
+    paths = [sparse(path, POINTS_PER_STROKE) for path in stroke_paths(digit, left=left, top=top, height=height)]
+    return [[(x0 + x * scale, y0 + y * scale) for x, y in path] for path in paths]
+
+
+# Each pointer event makes the editor redraw its canvas, which software WebGL (no GPU here)
+# takes a large part of a second to do: a stroke is drawn through this many points at most.
+POINTS_PER_STROKE = 16
+
+
+def sparse(path: list, most: int) -> list:
+    """At most ``most`` points of ``path``, evenly along it, its ends kept."""
+    return [path[i] for i in np.linspace(0, len(path) - 1, min(len(path), most)).round().astype(int)]
 
 
 def draw_with_mouse(page, digit: int, *, left: float, top: float, height: float, root=None) -> None:
@@ -284,7 +292,7 @@ def draw_with_mouse(page, digit: int, *, left: float, top: float, height: float,
         page.mouse.move(*points[0])
         page.mouse.down()
         for point in points[1:]:
-            page.mouse.move(*point, steps=2)
+            page.mouse.move(*point)
         page.mouse.up()
 
 
@@ -293,10 +301,7 @@ def draw_with_touch(page, digit: int, *, left: float, top: float, height: float)
     a touch screen sends them (the page must come from a context with ``has_touch``)."""
     session = page.context.new_cdp_session(page)
     for points in screen_paths(page, digit, left=left, top=top, height=height):
-        steps = [points[0]]
-        for (x0, y0), (x1, y1) in zip(points[:-1], points[1:], strict=True):
-            steps += [(x0 + (x1 - x0) * t / 4, y0 + (y1 - y0) * t / 4) for t in range(1, 5)]
-        for kind, point in [("touchStart", steps[0]), *(("touchMove", p) for p in steps[1:])]:
+        for kind, point in [("touchStart", points[0]), *(("touchMove", p) for p in points[1:])]:
             session.send("Input.dispatchTouchEvent", {"type": kind, "touchPoints": [{"x": point[0], "y": point[1]}]})
         session.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
     session.detach()

@@ -12,6 +12,7 @@ from gradio_client.exceptions import AppError
 from PIL import Image, ImageDraw
 
 from digits.learning.drawing import draw_digit
+from digits.reading.reader import TOO_SMALL
 
 EXAMPLES = sorted((PROJECT_DIR / "examples").glob("*.png"))
 
@@ -70,6 +71,15 @@ def test_a_blob_is_uncertain(client, tmp_path):
     ImageDraw.Draw(blob).ellipse([250, 250, 550, 550], fill="black")
     result = client.predict(sketch(save(blob, tmp_path / "blob.png")), api_name="/predict")
     assert result["label"] == "uncertain" and len(result["confidences"]) == 10
+
+
+def test_a_dot_is_too_small_to_be_a_digit_but_a_small_digit_is_read(reader):
+    dot = Image.new("RGB", (800, 800), "white")
+    ImageDraw.Draw(dot).ellipse([400, 400, 410, 410], fill="black")
+    reading = reader.read(dot)
+    assert (reading.status, reading.message) == ("uncertain", TOO_SMALL) and reading.probabilities is not None
+    small = reader.read(draw_digit(3, left=300, top=300, height=40, brush=6))  # 40 px of 800
+    assert small.text == "3"
 
 
 @pytest.mark.parametrize("api_name", ["/predict", "/predict_image"])

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -49,6 +49,10 @@ MARGIN = 8
 MARGIN_SHARE = 1 / 8
 KEPT_SIDE = 320
 MAX_DIGITS = 16  # a longer number is refused
+# Ink whose longer side is less than this share of the image's is a dot or a speck, not a
+# digit anyone drew (24 px of the 800 px canvas); its reading is shown but marked uncertain.
+MIN_INK_SHARE = 0.03
+TOO_SMALL = "That is too small to read: draw the digit larger."
 
 
 Box = tuple[int, int, int, int]  # x0, y0, x1, y1 in the drawing's pixels
@@ -222,7 +226,12 @@ class DigitReader:
         number = None
         if not one_piece:
             number = self._read_groups(groups, box) if self._sequence is not None else self._read_cut(crop, box)
-        return number_verdict(number, **where) if number else self._read_whole(crop, where)
+        if number:
+            return number_verdict(number, **where)
+        reading = self._read_whole(crop, where)
+        if reading.status == "digit" and max(_width(box), _height(box)) < MIN_INK_SHARE * max(ink.size):
+            return replace(reading, status="uncertain", message=TOO_SMALL)
+        return reading
 
     def _read_whole(self, crop: np.ndarray, where: dict) -> Reading:
         """All the ink as one digit."""
