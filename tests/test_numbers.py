@@ -9,6 +9,9 @@ from gradio_client import handle_file
 from PIL import Image
 
 from digits.learning.evaluation import compose_number
+from digits.learning.numbers import real_numbers, windows
+from digits.learning.pen import split_by_writer
+from digits.learning.renders import PAGE_BRUSH, sketch
 from digits.reading.preprocess import preprocess
 from digits.reading.segment import label_pieces, segment, strokes_crossed
 
@@ -92,6 +95,19 @@ def test_numbers_of_held_out_digits_are_read(reader, mnist, spacing, length, at_
         reading = reader.read(compose_number([mnist.x_test[i] for i in picks], rng, spacing))
         right += reading.text == "".join(str(mnist.y_test[i]) for i in picks)
     assert right / 40 >= at_least
+
+
+def test_real_numbers_of_held_out_writers_are_read(reader, pen):
+    """Numbers as UNIPEN's held-out writers wrote and spaced them, drawn with the page's brush:
+    the sequence network's work where digits touch (bench/number_reading.py reads them all)."""
+    numbers = windows(real_numbers(split_by_writer(pen)[1]))
+    rng = np.random.default_rng(3)
+    picked = [numbers[i] for i in rng.permutation(len(numbers))[:100]]
+    right = sum(
+        reader.read(sketch(number.strokes, rng, height=rng.uniform(100, 320), brush=PAGE_BRUSH)).text == number.text
+        for number in picked
+    )
+    assert right / len(picked) >= 0.82  # 90 % of all 328 in the bench's last run
 
 
 def test_a_faint_sliver_beside_a_digit_is_no_digit(reader, mnist):

@@ -32,7 +32,7 @@ from digits.reading.preprocess import (
     drawing_ink,
     preprocess_ink,
 )
-from digits.reading.segment import SPLIT_WIDER_THAN, Part, segment
+from digits.reading.segment import SPLIT_WIDER_THAN, SURE_WHOLE, Part, segment
 from digits.reading.sequence import BLANK, best_path, preprocess_line, spans
 
 # Below this top probability the answer is "uncertain" (bench/uncertainty.py: how often that
@@ -223,7 +223,13 @@ class DigitReader:
         where = {"box": box, "drawing": np.asarray(kept), "origin": around[:2], "scale": scale}
         self.load()
         groups = segment(crop)
-        one_piece = len(groups) == 1 and _width(groups[0].box) <= SPLIT_WIDER_THAN * _height(groups[0].box)
+        # One piece of ink is one digit when it is no wider than tall, or (for the sequence
+        # network, which would split it) when the digit network reads it whole with near
+        # certainty: a wide 0 or 5 rather than two digits that touch.
+        one_piece = len(groups) == 1 and (
+            _width(groups[0].box) <= SPLIT_WIDER_THAN * _height(groups[0].box)
+            or (self._sequence is not None and self._sure_whole(crop))
+        )
         number = None
         if not one_piece:
             number = self._read_groups(groups, box) if self._sequence is not None else self._read_cut(crop, box)
@@ -233,6 +239,10 @@ class DigitReader:
         if reading.status == "digit" and max(_width(box), _height(box)) < MIN_INK_SHARE * max(ink.size):
             return replace(reading, status="uncertain", message=TOO_SMALL)
         return reading
+
+    def _sure_whole(self, crop: np.ndarray) -> bool:
+        seen = _seen(crop)
+        return seen is not None and float(self.probabilities(seen[np.newaxis])[0].max()) >= SURE_WHOLE
 
     def _read_whole(self, crop: np.ndarray, where: dict) -> Reading:
         """All the ink as one digit."""
