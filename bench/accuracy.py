@@ -128,10 +128,12 @@ def main() -> None:
         styles[name] = {s: float(styled_right[np.array(style_names) == s].mean()) for s in dict.fromkeys(style_names)}
         rows[name] = {
             "mnist_test": float((reader.probabilities(raw).argmax(1) == mnist.y_test).mean()),
-            "mnist_test_app": float(right(read_all(reader, mnist_images), mnist.y_test).mean())
+            "mnist_test_app": float(right(read_all(reader, mnist_images), mnist.y_test[: len(mnist_images)]).mean())
             if mnist_images
             else None,
-            "sketch": float(right(read_all(reader, sketches), mnist.y_test).mean()) if sketches else None,
+            "sketch": float(right(read_all(reader, sketches), mnist.y_test[: len(sketches)]).mean())
+            if sketches
+            else None,
             "pen_50": float(pen_right.mean()),
             "pen_50_uncertain": float(np.mean([r.status == "uncertain" for r in pen_readings])),
             "pen_50_split": float(np.mean([bool(r.parts) for r in pen_readings])),
