@@ -226,30 +226,29 @@ class DigitReader:
         # One piece of ink is one digit when it is no wider than tall, or (for the sequence
         # network, which would split it) when the digit network reads it whole with near
         # certainty: a wide 0 or 5 rather than two digits that touch.
-        one_piece = len(groups) == 1 and (
-            _width(groups[0].box) <= SPLIT_WIDER_THAN * _height(groups[0].box)
-            or (self._sequence is not None and self._sure_whole(crop))
-        )
+        whole = None  # (seen, probabilities): all the ink read as one digit, once it has been
+        one_piece = len(groups) == 1 and _width(groups[0].box) <= SPLIT_WIDER_THAN * _height(groups[0].box)
+        if len(groups) == 1 and not one_piece and self._sequence is not None:
+            whole = self._whole(crop)
+            one_piece = whole is not None and float(whole[1].max()) >= SURE_WHOLE
         number = None
         if not one_piece:
             number = self._read_groups(groups, box) if self._sequence is not None else self._read_cut(crop, box)
         if number:
             return number_verdict(number, **where)
-        reading = self._read_whole(crop, where)
+        whole = whole or self._whole(crop)
+        if whole is None:
+            return Reading("empty", PROMPT)
+        reading = verdict(whole[1], whole[0], **where)
         if reading.status == "digit" and max(_width(box), _height(box)) < MIN_INK_SHARE * max(ink.size):
             return replace(reading, status="uncertain", message=TOO_SMALL)
         return reading
 
-    def _sure_whole(self, crop: np.ndarray) -> bool:
+    def _whole(self, crop: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+        """All the ink as one digit: the image the digit network reads and its probabilities;
+        None if preprocessing finds no ink."""
         seen = _seen(crop)
-        return seen is not None and float(self.probabilities(seen[np.newaxis])[0].max()) >= SURE_WHOLE
-
-    def _read_whole(self, crop: np.ndarray, where: dict) -> Reading:
-        """All the ink as one digit."""
-        seen = _seen(crop)
-        if seen is None:
-            return Reading("empty", PROMPT)
-        return verdict(self.probabilities(seen[np.newaxis])[0], seen, **where)
+        return None if seen is None else (seen, self.probabilities(seen[np.newaxis])[0])
 
     def _read_groups(self, groups: list[Part], box: Box) -> list[Reading] | None:
         """The digits of a number, from its pieces of ink (``segment``, uncut): a piece no wider

@@ -1,0 +1,60 @@
+"""The served networks: LiteRT's outputs are the Keras models' outputs, for any batch and width,
+from any number of threads."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import pytest
+
+from digits.reading.inference import Predictor, SequencePredictor
+from digits.reading.sequence import LINE_HEIGHT
+from digits.settings import MODELS_DIR, NUMBER_MODEL
+from digits.storage.files import load_model
+
+
+@pytest.fixture(scope="module")
+def digit_model(shipped_model):
+    return load_model(shipped_model)
+
+
+@pytest.fixture(scope="module")
+def digits_seen(mnist):
+    """MNIST test digits as the network sees them (scaled to 0..1)."""
+    return mnist.x_test[:300].astype(np.float32) / 255.0, mnist.y_test[:300]
+
+
+def test_digit_probabilities_are_the_keras_models(digit_model, digits_seen):
+    images, labels = digits_seen
+    predictor = Predictor(digit_model, chunk_size=64)
+    expected = digit_model(images[..., np.newaxis], training=False).numpy()
+    for count in (1, 2, 63, 64, 65, 300):  # a batch of one, within one chunk, across chunks
+        got = predictor.probabilities(images[:count])
+        assert got.shape == (count, 10)
+        np.testing.assert_allclose(got, expected[:count], atol=1e-5)
+    assert (predictor.probabilities(images).argmax(axis=1) == labels).mean() > 0.97
+    assert predictor.probabilities(np.zeros((0, 28, 28), np.float32)).shape == (0, 10)
+
+
+def test_one_predictor_answers_many_threads_at_once(digit_model, digits_seen):
+    images, _ = digits_seen
+    predictor = Predictor(digit_model)
+    expected = predictor.probabilities(images)
+    sizes = [1, 3, 1, 7, 2, 1, 5, 1] * 8  # each call resizes the interpreter's input
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        answers = list(pool.map(lambda size: predictor.probabilities(images[:size]), sizes))
+    for size, answer in zip(sizes, answers, strict=True):
+        np.testing.assert_allclose(answer, expected[:size], atol=1e-5)
+
+
+def test_sequence_frames_are_the_keras_models_for_lines_of_any_width():
+    model = load_model(MODELS_DIR / NUMBER_MODEL, "number")
+    predictor = SequencePredictor(model)
+    generator = np.random.default_rng(0)
+    for width in (40, 173, 64, 400):
+        line = (generator.random((LINE_HEIGHT, width)) > 0.8).astype(np.float32)
+        expected = model(line[np.newaxis, :, :, np.newaxis], training=False).numpy()[0]
+        got = predictor.probabilities(line)
+        assert got.shape == expected.shape
+        np.testing.assert_allclose(got, expected, atol=1e-5)
