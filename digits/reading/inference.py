@@ -34,8 +34,8 @@ class LiteModel:
             path = os.path.join(folder, "model.tflite")
             model.export(path, format="litert", verbose=False)
             with open(path, "rb") as file:
-                self._content = file.read()
-        self._interpreter = Interpreter(model_content=self._content, num_threads=threads or os.cpu_count() or 1)
+                content = file.read()
+        self._interpreter = Interpreter(model_content=content, num_threads=threads or os.cpu_count() or 1)
         self._input = self._interpreter.get_input_details()[0]["index"]
         self._output = self._interpreter.get_output_details()[0]["index"]
         self._shape: tuple[int, ...] | None = None
