@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from filelock import FileLock
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from digits.settings import DIGIT_MODEL, MODELS_DIR, PROJECT_DIR  # noqa: E402
@@ -82,11 +83,26 @@ def write_pen_file(path: Path, *, writers: int = 10, per_writer: int = 20, seed:
     return path
 
 
+def made_once(tmp_path_factory, name: str, make) -> Path:
+    """A folder that ``make(folder)`` fills once per test run, shared by pytest-xdist's workers
+    (as its documentation advises): the first worker to ask makes it, holding a lock, and the
+    others wait for it instead of making their own (a tiny training run is 20-40 s of CPU)."""
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent  # the run's folder, above each worker's own
+    folder = root / name
+    with FileLock(f"{folder}.lock"):
+        if not (folder / ".made").exists():
+            shutil.rmtree(folder, ignore_errors=True)  # what a failed attempt left
+            folder.mkdir()
+            make(folder)
+            (folder / ".made").touch()
+    return folder
+
+
 @pytest.fixture(scope="session")
 def tiny_pen_dir(tmp_path_factory) -> Path:
-    folder = tmp_path_factory.mktemp("tiny_pen")
-    write_pen_file(folder / "train.npz")
-    return folder
+    return made_once(tmp_path_factory, "tiny_pen", lambda folder: write_pen_file(folder / "train.npz"))
 
 
 @pytest.fixture(scope="session")
@@ -131,25 +147,29 @@ def drawn_digits(count: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
 def tiny_mnist_dir(tmp_path_factory) -> Path:
     """A small MNIST-format data set made here, in IDX files: 1,000 training and 200 test
     images of digits drawn from pen strokes (gzipped and raw, as MNIST comes either way)."""
-    folder = tmp_path_factory.mktemp("tiny_mnist")
-    x_train, y_train = drawn_digits(1000, seed=1)
-    x_test, y_test = drawn_digits(200, seed=2)
-    write_idx(folder / "train-images-idx3-ubyte.gz", x_train)
-    write_idx(folder / "train-labels-idx1-ubyte.gz", y_train)
-    write_idx(folder / "t10k-images-idx3-ubyte", x_test)
-    write_idx(folder / "t10k-labels-idx1-ubyte", y_test)
-    return folder
+
+    def make(folder: Path) -> None:
+        x_train, y_train = drawn_digits(1000, seed=1)
+        x_test, y_test = drawn_digits(200, seed=2)
+        write_idx(folder / "train-images-idx3-ubyte.gz", x_train)
+        write_idx(folder / "train-labels-idx1-ubyte.gz", y_train)
+        write_idx(folder / "t10k-images-idx3-ubyte", x_test)
+        write_idx(folder / "t10k-labels-idx1-ubyte", y_test)
+
+    return made_once(tmp_path_factory, "tiny_mnist", make)
 
 
 @pytest.fixture(scope="session")
 def tiny_model_path(tmp_path_factory, tiny_mnist_dir) -> Path:
     """A real model trained by train.py for two epochs (58 steps) on the tiny data set."""
-    output = tmp_path_factory.mktemp("tiny_model") / "tiny.h5"
-    run_python(
-        "train.py", "--data-dir", str(tiny_mnist_dir), "--epochs", "2", "--batch-size", "32", "--sketch-count", "20",
-        "--output", str(output),
-    )  # fmt: skip
-    return output
+
+    def make(folder: Path) -> None:
+        run_python(
+            "train.py", "--data-dir", str(tiny_mnist_dir), "--epochs", "2", "--batch-size", "32", "--sketch-count",
+            "20", "--output", str(folder / "tiny.h5"),
+        )  # fmt: skip
+
+    return made_once(tmp_path_factory, "tiny_model", make) / "tiny.h5"
 
 
 # Where a developer's shell points the scripts at the real data sets; a test's command gets only
@@ -168,12 +188,15 @@ def subprocess_env(env: dict[str, str] | None = None) -> dict[str, str]:
 def tiny_number_model_path(tmp_path_factory, tiny_mnist_dir, tiny_pen_dir) -> Path:
     """A real sequence model trained by ``train.py --model number`` for one epoch on 200 numbers
     drawn from the tiny data sets."""
-    output = tmp_path_factory.mktemp("tiny_number_model") / "number_ctc.h5"
-    run_python(
-        "train.py", "--model", "number", "--data-dir", str(tiny_mnist_dir), "--pen-dir", str(tiny_pen_dir),
-        "--lines", "200", "--validation-lines", "40", "--epochs", "1", "--score-count", "20", "--output", str(output),
-    )  # fmt: skip
-    return output
+
+    def make(folder: Path) -> None:
+        run_python(
+            "train.py", "--model", "number", "--data-dir", str(tiny_mnist_dir), "--pen-dir", str(tiny_pen_dir),
+            "--lines", "200", "--validation-lines", "40", "--epochs", "1", "--score-count", "20",
+            "--output", str(folder / "number_ctc.h5"),
+        )  # fmt: skip
+
+    return made_once(tmp_path_factory, "tiny_number_model", make) / "number_ctc.h5"
 
 
 def run_python(*args: str, env: dict[str, str] | None = None, timeout: float = 300) -> subprocess.CompletedProcess:
