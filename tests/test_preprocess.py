@@ -67,6 +67,19 @@ class TestOutput:
             image = image.filter(ImageFilter.MaxFilter(3) if steps > 0 else ImageFilter.MinFilter(3))
         np.testing.assert_array_equal(pre._morph(mask, steps), np.asarray(image) > 127)
 
+    @pytest.mark.parametrize("factor, shape", [(2, (7, 9)), (3, (300, 200)), (10, (801, 597))])
+    def test_max_pooling_keeps_each_blocks_largest_value(self, factor, shape):
+        """The oracle: the largest value of each block, one block at a time (zeros past the edge)."""
+        image = np.random.default_rng(factor).random(shape).astype(np.float32)
+        rows, cols = -(-shape[0] // factor), -(-shape[1] // factor)
+        expected = np.array(
+            [
+                [image[i * factor : (i + 1) * factor, j * factor : (j + 1) * factor].max() for j in range(cols)]
+                for i in range(rows)
+            ]
+        )
+        np.testing.assert_array_equal(pre.max_pool(image, factor), expected)
+
 
 class TestInputForms:
     def test_white_on_black(self, reference):

@@ -108,13 +108,27 @@ def work_mask(ink: np.ndarray, *, by_height: bool = False) -> np.ndarray:
     extent = ink.shape[0] if by_height else max(ink.shape)
     factor = int(np.ceil(extent / WORK_SIZE))
     if factor > 1:  # max-pool first, so a hairline on a big canvas is not averaged away
-        height, width = ink.shape
-        padded = np.pad(ink, ((0, -height % factor), (0, -width % factor)))
-        ink = padded.reshape(padded.shape[0] // factor, factor, -1, factor).max(axis=(1, 3))
+        ink = max_pool(ink, factor)
     scale = WORK_SIZE / (ink.shape[0] if by_height else max(ink.shape))
     size = (max(1, round(ink.shape[1] * scale)), max(1, round(ink.shape[0] * scale)))
     resized = Image.fromarray(ink.astype(np.float32), mode="F").resize(size, Image.BILINEAR)
     return np.asarray(resized) > 0.5
+
+
+def max_pool(image: np.ndarray, factor: int) -> np.ndarray:
+    """The largest value in each ``factor`` x ``factor`` block (the image padded with zeros to
+    whole blocks): rows, then columns, one strided maximum per offset. The same numbers as a
+    reshape's ``max(axis=(1, 3))``, 10 to 30 times sooner (numpy reduces short strided axes
+    slowly: 1 ms for a digit 300 px tall)."""
+    height, width = image.shape
+    padded = np.pad(image, ((0, -height % factor), (0, -width % factor)))
+    rows = padded[::factor].copy()
+    for offset in range(1, factor):
+        np.maximum(rows, padded[offset::factor], out=rows)
+    pooled = rows[:, ::factor].copy()
+    for offset in range(1, factor):
+        np.maximum(pooled, rows[:, offset::factor], out=pooled)
+    return pooled
 
 
 def _morph(mask: np.ndarray, steps: int) -> np.ndarray:
