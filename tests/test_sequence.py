@@ -3,6 +3,7 @@ sequence network trained end to end by train.py."""
 
 from __future__ import annotations
 
+import itertools
 import json
 
 import numpy as np
@@ -16,6 +17,7 @@ from digits.reading.sequence import (
     LINE_INK_HEIGHT,
     LINE_MARGIN,
     best_path,
+    log_likelihood,
     preprocess_line,
     spans,
 )
@@ -44,6 +46,41 @@ class TestBestPath:
         frames = frames_for([BLANK, 7, 7, BLANK])
         frames[2, 7] = 0.97
         assert best_path(frames)[0].confidence == pytest.approx(0.97)
+
+
+class TestLikelihood:
+    @staticmethod
+    def random_frames(count: int, seed: int) -> np.ndarray:
+        logits = np.random.default_rng(seed).normal(size=(count, BLANK + 1))
+        return np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+
+    @pytest.mark.parametrize("digits", ["", "7", "12", "11", "303"])
+    def test_it_sums_every_path_that_reads_as_the_digits(self, digits):
+        """The oracle: all 11**5 paths of five frames, each collapsed as ``best_path`` does."""
+        frames = self.random_frames(5, seed=len(digits))
+        paths = np.array(list(itertools.product(range(BLANK + 1), repeat=len(frames))))
+        total = 0.0
+        for path in paths:
+            read = "".join(str(k) for k, _ in itertools.groupby(path) if k != BLANK)
+            if read == digits:
+                total += np.prod(frames[np.arange(len(frames)), path])
+        assert log_likelihood(frames, digits) == pytest.approx(np.log(total), rel=1e-9)
+
+    def test_it_is_the_loss_the_network_was_trained_with(self):
+        """TensorFlow's CTC loss (number_training.py's) is minus this, for lines too long for the
+        oracle."""
+        import tensorflow as tf
+
+        for digits, count in (("4455", 12), ("90210", 40), ("1", 30)):
+            frames = self.random_frames(count, seed=count).astype(np.float32)
+            loss = tf.nn.ctc_loss(
+                labels=tf.constant([[int(d) for d in digits]]), logits=tf.math.log(frames[np.newaxis]),
+                label_length=[len(digits)], logit_length=[count], logits_time_major=False, blank_index=BLANK,
+            )  # fmt: skip
+            assert log_likelihood(frames, digits) == pytest.approx(-float(loss[0]), rel=1e-4)
+
+    def test_a_line_too_short_for_the_digits_cannot_read_as_them(self):
+        assert log_likelihood(self.random_frames(2, seed=0), "11") == -np.inf  # 1, blank, 1: three frames
 
 
 class TestLine:

@@ -1,11 +1,12 @@
 """The reader: the one way from an image to an answer, for the app, the benchmarks and the tests.
 
 Preprocessing, the models, and an honest verdict. A drawing that is one piece of ink, no wider
-than a digit, is a lone digit: the digit network reads it, whole. Anything else may be a number:
-its pieces of ink (``segment``) that are no wider than a digit are read by the digit network one
-by one, and each wider piece, digits that touch or overlap, by the sequence network, which reads
-it whole as a line and says where each digit lies (``sequence``); if it finds one digit there,
-the digit network reads that piece after all. Without a sequence network (or with
+than a digit, is a lone digit: the digit network reads it, whole. Anything else may be a number,
+and is read two ways. Piece by piece: its pieces of ink (``segment``) that are no wider than a
+digit are read by the digit network one by one, and each wider piece, digits that touch or
+overlap, by the sequence network, which reads it as a line and says where each digit lies
+(``sequence``). And whole: all the ink as one line. Where the two readings differ, the one the
+sequence network finds likelier for the whole line wins. Without a sequence network (or with
 ``numbers="segments"``), wide pieces are cut into digits by ``segment`` and each is read like a
 lone one.
 """
@@ -33,7 +34,7 @@ from digits.reading.preprocess import (
     preprocess_ink,
 )
 from digits.reading.segment import SPLIT_WIDER_THAN, SURE_WHOLE, Part, segment
-from digits.reading.sequence import BLANK, best_path, preprocess_line, spans
+from digits.reading.sequence import BLANK, Line, best_path, log_likelihood, preprocess_line, spans
 
 # Below this top probability the answer is "uncertain" (bench/uncertainty.py: how often that
 # fires on real digits and on scribbles). On the held-out pen writers, 0.5 instead of 0.6 read
@@ -54,6 +55,12 @@ MAX_DIGITS = 16  # a longer number is refused
 # digit anyone drew (24 px of the 800 px canvas); its reading is shown but marked uncertain.
 MIN_INK_SHARE = 0.03
 TOO_SMALL = "That is too small to read: draw the digit larger."
+# Where a drawing's two readings (piece by piece, and as one line) disagree and one of them is a
+# single digit, that one wins unless the sequence network finds the other e**ONE_DIGIT_ODDS times
+# likelier: the network learnt numbers, and reads some lone wide digits (0, 5) as two. With 0
+# instead of 10, three times as many lone digits came back as two (bench/number_reading.py
+# counts them).
+ONE_DIGIT_ODDS = 10.0
 
 
 Box = tuple[int, int, int, int]  # x0, y0, x1, y1 in the drawing's pixels
@@ -223,17 +230,13 @@ class DigitReader:
         where = {"box": box, "drawing": np.asarray(kept), "origin": around[:2], "scale": scale}
         self.load()
         groups = segment(crop)
-        # One piece of ink is one digit when it is no wider than tall, or (for the sequence
-        # network, which would split it) when the digit network reads it whole with near
-        # certainty: a wide 0 or 5 rather than two digits that touch.
         whole = None  # (seen, probabilities): all the ink read as one digit, once it has been
-        one_piece = len(groups) == 1 and _width(groups[0].box) <= SPLIT_WIDER_THAN * _height(groups[0].box)
-        if len(groups) == 1 and not one_piece and self._sequence is not None:
-            whole = self._whole(crop)
-            one_piece = whole is not None and float(whole[1].max()) >= SURE_WHOLE
-        number = None
-        if not one_piece:
-            number = self._read_groups(groups, box) if self._sequence is not None else self._read_cut(crop, box)
+        if len(groups) == 1 and _width(groups[0].box) <= SPLIT_WIDER_THAN * _height(groups[0].box):
+            number = None  # one piece of ink no wider than tall: a lone digit
+        elif self._sequence is None:
+            number = self._read_cut(crop, box)
+        else:
+            number, whole = self._read_number(crop, box, groups)
         if number:
             return number_verdict(number, **where)
         whole = whole or self._whole(crop)
@@ -250,7 +253,41 @@ class DigitReader:
         seen = _seen(crop)
         return None if seen is None else (seen, self.probabilities(seen[np.newaxis])[0])
 
-    def _read_groups(self, groups: list[Part], box: Box) -> list[Reading] | None:
+    def _read_number(
+        self, crop: np.ndarray, box: Box, groups: list[Part]
+    ) -> tuple[list[Reading] | None, tuple[np.ndarray, np.ndarray] | None]:
+        """The digits of ink that may be a number (None: it is one digit), and the whole ink as
+        one digit if that was read on the way.
+
+        It is read two ways: piece by piece (``_read_groups``; one wide piece that the digit
+        network reads whole with near certainty is one digit, a wide 0 or 5), and all the ink as
+        one line (``_read_line``). Where the two disagree, the reading that the sequence network
+        finds likelier for the whole line wins (``log_likelihood``), with ONE_DIGIT_ODDS in favour
+        of one digit: the network learnt numbers, and may read a lone wide digit as two.
+        """
+        images = _Images()  # a digit that both readings find is preprocessed once
+        line = preprocess_line(crop)
+        frames = self._sequence.probabilities(line.image)
+        as_line = self._read_line(crop, box, images, line, frames)
+        whole = None
+        if len(groups) == 1:  # one wide piece: its reading piece by piece is the line's
+            whole = self._whole(crop)
+            by_pieces = None if whole is not None and float(whole[1].max()) >= SURE_WHOLE else as_line
+        else:
+            by_pieces = self._read_groups(groups, box, images)
+        if _digits(by_pieces) == _digits(as_line):
+            return by_pieces, whole
+
+        def likelihood(digits: list[Reading] | None) -> float:
+            nonlocal whole
+            if digits:
+                return log_likelihood(frames, _digits(digits))
+            whole = whole or self._whole(crop)
+            return -np.inf if whole is None else log_likelihood(frames, str(whole[1].argmax())) + ONE_DIGIT_ODDS
+
+        return max((by_pieces, as_line), key=likelihood), whole
+
+    def _read_groups(self, groups: list[Part], box: Box, images: _Images) -> list[Reading] | None:
         """The digits of a number, from its pieces of ink (``segment``, uncut): a piece no wider
         than a digit is a digit, read by the digit network; a wider one, digits that touch or
         overlap, is read by the sequence network (or as one digit, if it finds one). None when
@@ -259,11 +296,13 @@ class DigitReader:
         for group in groups:
             where = _moved(group.box, box[0], box[1])  # crop -> drawing
             digits = (
-                self._read_line(group.ink, where) if _width(group.box) > SPLIT_WIDER_THAN * _height(group.box) else None
+                self._read_line(group.ink, where, images)
+                if _width(group.box) > SPLIT_WIDER_THAN * _height(group.box)
+                else None
             )
             if digits:
                 found.extend(digits)
-            elif (seen := _seen(group.ink)) is not None:  # a faint sliver preprocessing erases is no digit
+            elif (seen := images(group.ink, where)) is not None:  # a faint sliver preprocessing erases is no digit
                 found.append((seen, where))
             if len(found) > MAX_DIGITS:
                 raise DrawingRefused(f"That is more than {MAX_DIGITS} digits: write a shorter number.")
@@ -273,15 +312,19 @@ class DigitReader:
         read = iter(self.probabilities(np.stack([seen for seen, _ in lone])) if lone else [])
         return [verdict(next(read), item[0], box=item[1]) if isinstance(item, tuple) else item for item in found]
 
-    def _read_line(self, crop: np.ndarray, box: Box) -> list[Reading] | None:
+    def _read_line(
+        self, crop: np.ndarray, box: Box, images: _Images, line: Line | None = None, frames: np.ndarray | None = None
+    ) -> list[Reading] | None:
         """The digits the sequence network reads in the ink, each with its box; None for one.
+        (``line`` and ``frames``: the ink's line and the network's output for it, if already made.)
 
         Each digit's probabilities join two opinions: the sequence network's, where it read the
         digit, and the digit network's, on the ink in that digit's columns (their geometric
         mean): on held-out writers' numbers that read more digits right than either alone.
         """
-        line = preprocess_line(crop)
-        frames = self._sequence.probabilities(line.image)
+        if line is None or frames is None:
+            line = preprocess_line(crop)
+            frames = self._sequence.probabilities(line.image)
         symbols = best_path(frames)
         if len(symbols) <= 1:
             return None
@@ -291,16 +334,17 @@ class DigitReader:
         for symbol, (left, right) in zip(symbols, spans(symbols, line, crop), strict=True):
             cell = crop[:, left:right]
             tight = bounding_box(cell > 0)
-            image = _seen(cell[tight]) if tight is not None else None
-            if image is None:  # the network placed a digit where there is no ink: read whole
+            if tight is None:  # the network placed a digit where there is no ink: read whole
                 return None
             rows, cols = tight
+            where = (box[0] + left + cols.start, box[1] + rows.start, box[0] + left + cols.stop, box[1] + rows.stop)
+            image = images(cell[tight], where)
+            if image is None:
+                return None
             at = symbol.first + int(frames[symbol.first : symbol.last + 1, symbol.digit].argmax())
             sequence.append(frames[at, :BLANK] / max(float(frames[at, :BLANK].sum()), 1e-9))  # given a digit here
             seen.append(image)
-            boxes.append(
-                (box[0] + left + cols.start, box[1] + rows.start, box[0] + left + cols.stop, box[1] + rows.stop)
-            )
+            boxes.append(where)
         joint = np.sqrt(np.stack(sequence) * self.probabilities(np.stack(seen)))
         joint /= joint.sum(axis=1, keepdims=True)
         return [verdict(p, image, box=where) for p, image, where in zip(joint, seen, boxes, strict=True)]
@@ -338,12 +382,31 @@ class DigitReader:
         return [0.0 if image is None else float(next(sure)) for image in images]
 
 
+class _Images:
+    """The 28x28 images of one drawing's pieces of ink, each made once: a digit that a number's
+    two readings both find, with the same ink in the same box, is preprocessed once."""
+
+    def __init__(self) -> None:
+        self._made: dict[Box, tuple[np.ndarray, np.ndarray | None]] = {}
+
+    def __call__(self, ink: np.ndarray, box: Box) -> np.ndarray | None:
+        made = self._made.get(box)
+        if made is None or not np.array_equal(made[0], ink):
+            made = self._made[box] = (ink, _seen(ink))
+        return made[1]
+
+
 def _seen(ink: np.ndarray) -> np.ndarray | None:
     """The 28x28 image the model reads for ``ink``; None if preprocessing finds no ink in it."""
     try:
         return preprocess_ink(ink)
     except EmptyImageError:
         return None
+
+
+def _digits(digits: list[Reading] | None) -> str:
+    """The digits' likeliest values ("" for None), whether or not the model is sure of them."""
+    return "".join(str(digit.digit) for digit in digits or ())
 
 
 def _width(box: Box) -> int:

@@ -95,6 +95,32 @@ def best_path(probabilities: np.ndarray) -> list[Symbol]:
     return symbols
 
 
+def log_likelihood(probabilities: np.ndarray, digits: str) -> float:
+    """log P(``digits`` | the frames): CTC's probability of the digit string, summed over every
+    path of frames that reads as it (the forward algorithm of Graves et al., 2006).
+
+    ``best_path`` gives the likeliest path; this scores any reading, so that readings found
+    other ways (piece by piece) can be weighed by the same network.
+    """
+    log_p = np.log(np.maximum(np.asarray(probabilities, np.float64), 1e-30))
+    if not digits:
+        return float(log_p[:, BLANK].sum())
+    states = [BLANK]  # blank, digit, blank, digit, ..., blank
+    for digit in digits:
+        states += [int(digit), BLANK]
+    states = np.array(states)
+    # A path may skip the blank between two different digits, never between two equal ones.
+    skips = np.zeros(len(states), bool)
+    skips[3::2] = states[3::2] != states[1:-2:2]
+    alpha = np.full(len(states), -np.inf)
+    alpha[:2] = log_p[0, states[:2]]
+    for frame in log_p[1:]:
+        stay_or_step = np.logaddexp(alpha, np.concatenate(([-np.inf], alpha[:-1])))
+        skip = np.concatenate(([-np.inf, -np.inf], alpha[:-2]))
+        alpha = np.where(skips, np.logaddexp(stay_or_step, skip), stay_or_step) + frame[states]
+    return float(np.logaddexp(alpha[-1], alpha[-2]))
+
+
 def spans(symbols: list[Symbol], line: Line, ink: np.ndarray) -> list[tuple[int, int]]:
     """Each symbol's columns in ``ink`` (the 2-D map the line was made from), left to right.
 
