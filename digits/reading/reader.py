@@ -266,8 +266,7 @@ class DigitReader:
         of one digit: the network learnt numbers, and may read a lone wide digit as two.
         """
         images = _Images()  # a digit that both readings find is preprocessed once
-        line = preprocess_line(crop)
-        frames = self._sequence.probabilities(line.image)
+        line, frames = self._line(crop)
         as_line = self._read_line(crop, box, images, line, frames)
         whole = None
         if len(groups) == 1:  # one wide piece: its reading piece by piece is the line's
@@ -296,7 +295,7 @@ class DigitReader:
         for group in groups:
             where = _moved(group.box, box[0], box[1])  # crop -> drawing
             digits = (
-                self._read_line(group.ink, where, images)
+                self._read_line(group.ink, where, images, *self._line(group.ink))
                 if _width(group.box) > SPLIT_WIDER_THAN * _height(group.box)
                 else None
             )
@@ -312,19 +311,21 @@ class DigitReader:
         read = iter(self.probabilities(np.stack([seen for seen, _ in lone])) if lone else [])
         return [verdict(next(read), item[0], box=item[1]) if isinstance(item, tuple) else item for item in found]
 
+    def _line(self, crop: np.ndarray) -> tuple[Line, np.ndarray]:
+        """The ink as the sequence network's line, and the network's (frames, 11) output for it."""
+        line = preprocess_line(crop)
+        return line, self._sequence.probabilities(line.image)
+
     def _read_line(
-        self, crop: np.ndarray, box: Box, images: _Images, line: Line | None = None, frames: np.ndarray | None = None
+        self, crop: np.ndarray, box: Box, images: _Images, line: Line, frames: np.ndarray
     ) -> list[Reading] | None:
-        """The digits the sequence network reads in the ink, each with its box; None for one.
-        (``line`` and ``frames``: the ink's line and the network's output for it, if already made.)
+        """The digits the sequence network reads in the ink (``line`` and ``frames``: ``_line``'s),
+        each with its box; None for one.
 
         Each digit's probabilities join two opinions: the sequence network's, where it read the
         digit, and the digit network's, on the ink in that digit's columns (their geometric
         mean): on held-out writers' numbers that read more digits right than either alone.
         """
-        if line is None or frames is None:
-            line = preprocess_line(crop)
-            frames = self._sequence.probabilities(line.image)
         symbols = best_path(frames)
         if len(symbols) <= 1:
             return None
