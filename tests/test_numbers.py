@@ -110,6 +110,16 @@ def test_real_numbers_of_held_out_writers_are_read(reader, pen):
     assert right / len(picked) >= 0.88  # 91 of these; 93 % of all 328 in the bench's last run
 
 
+def test_two_digits_apart_are_not_read_as_one(reader, pen):
+    """A held-out writer's "11", two 1s with long flags standing apart: the sequence network
+    reads the pair as one 7 at some sizes, and a one-digit reading used to get the same odds
+    as for a lone wide digit (it came back as "7" at 100 and 260 px)."""
+    elevens = [n for n in windows(real_numbers(split_by_writer(pen)[1])) if n.writer == "val/val01" and n.text == "11"]
+    rng = np.random.default_rng(0)
+    readings = [reader.read(sketch(elevens[6].strokes, rng, height=h, brush=PAGE_BRUSH)).text for h in range(100, 330, 20)]
+    assert readings == ["11"] * len(readings)
+
+
 def test_a_faint_sliver_beside_a_digit_is_no_digit(reader, mnist):
     """MNIST test image 5730 has, beside its digit, a one-pixel-wide column of faint grey that
     preprocessing erases: it used to crash the reader (EmptyImageError from a part)."""

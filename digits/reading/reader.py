@@ -55,11 +55,12 @@ MAX_DIGITS = 16  # a longer number is refused
 # digit anyone drew (24 px of the 800 px canvas); its reading is shown but marked uncertain.
 MIN_INK_SHARE = 0.03
 TOO_SMALL = "That is too small to read: draw the digit larger."
-# Where a drawing's two readings (piece by piece, and as one line) disagree and one of them is a
-# single digit, that one wins unless the sequence network finds the other e**ONE_DIGIT_ODDS times
-# likelier: the network learnt numbers, and reads some lone wide digits (0, 5) as two. With 0
-# instead of 10, three times as many lone digits came back as two (bench/number_reading.py
-# counts them).
+# Where the two readings of one wide piece of ink (piece by piece, and as one line) disagree and
+# one of them is a single digit, that one wins unless the sequence network finds the other
+# e**ONE_DIGIT_ODDS times likelier: the network learnt numbers, and reads some lone wide digits
+# (0, 5) as two. With 0 instead of 10, three times as many lone digits came back as two
+# (bench/number_reading.py counts them). Pieces side by side get no such odds: a writer's "11",
+# two flagged 1s apart, came back as a 7.
 ONE_DIGIT_ODDS = 10.0
 
 
@@ -262,8 +263,9 @@ class DigitReader:
         It is read two ways: piece by piece (``_read_groups``; one wide piece that the digit
         network reads whole with near certainty is one digit, a wide 0 or 5), and all the ink as
         one line (``_read_line``). Where the two disagree, the reading that the sequence network
-        finds likelier for the whole line wins (``log_likelihood``), with ONE_DIGIT_ODDS in favour
-        of one digit: the network learnt numbers, and may read a lone wide digit as two.
+        finds likelier for the whole line wins (``log_likelihood``); for one wide piece, with
+        ONE_DIGIT_ODDS in favour of one digit: the network learnt numbers, and may read a lone
+        wide digit as two.
         """
         images = _Images()  # a digit that both readings find is preprocessed once
         line, frames = self._line(crop)
@@ -282,7 +284,8 @@ class DigitReader:
             if digits:
                 return log_likelihood(frames, _digits(digits))
             whole = whole or self._whole(crop)
-            return -np.inf if whole is None else log_likelihood(frames, str(whole[1].argmax())) + ONE_DIGIT_ODDS
+            odds = ONE_DIGIT_ODDS if len(groups) == 1 else 0.0
+            return -np.inf if whole is None else log_likelihood(frames, str(whole[1].argmax())) + odds
 
         return max((by_pieces, as_line), key=likelihood), whole
 
