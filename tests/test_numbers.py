@@ -116,7 +116,9 @@ def test_two_digits_apart_are_not_read_as_one(reader, pen):
     as for a lone wide digit (it came back as "7" at 100 and 260 px)."""
     elevens = [n for n in windows(real_numbers(split_by_writer(pen)[1])) if n.writer == "val/val01" and n.text == "11"]
     rng = np.random.default_rng(0)
-    readings = [reader.read(sketch(elevens[6].strokes, rng, height=h, brush=PAGE_BRUSH)).text for h in range(100, 330, 20)]
+    readings = [
+        reader.read(sketch(elevens[6].strokes, rng, height=h, brush=PAGE_BRUSH)).text for h in range(100, 330, 20)
+    ]
     assert readings == ["11"] * len(readings)
 
 
