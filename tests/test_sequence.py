@@ -16,6 +16,7 @@ from digits.reading.sequence import (
     LINE_HEIGHT,
     LINE_INK_HEIGHT,
     LINE_MARGIN,
+    Views,
     best_path,
     log_likelihood,
     preprocess_line,
@@ -102,6 +103,18 @@ class TestLine:
         assert line.to_ink(cols[0]) == pytest.approx(100, abs=8)
         assert line.to_ink(cols[-1] + 1) == pytest.approx(700, abs=8)
 
+    def test_a_squeezed_line_is_narrower_and_still_maps_back_to_the_ink(self):
+        ink = np.zeros((300, 900), np.float32)
+        ink[50:250, 100:120] = ink[50:250, 680:700] = 1
+        wide, narrow = preprocess_line(ink), preprocess_line(ink, squeeze=0.85)
+        assert narrow.image.shape[0] == LINE_HEIGHT
+        assert narrow.image.shape[1] - 2 * LINE_MARGIN == pytest.approx(
+            0.85 * (wide.image.shape[1] - 2 * LINE_MARGIN), abs=2
+        )
+        cols = np.flatnonzero(narrow.image.any(axis=0))
+        assert narrow.to_ink(cols[0]) == pytest.approx(100, abs=8)
+        assert narrow.to_ink(cols[-1] + 1) == pytest.approx(700, abs=8)
+
     def test_the_digits_columns_meet_where_the_ink_is_thinnest_wherever_the_spikes_fall(self):
         """CTC's spikes say the order and spacing of the digits, not quite where they are (the
         shipped network places them a third of a digit early): the columns follow the ink."""
@@ -118,6 +131,35 @@ class TestLine:
         (left, middle), (middle_again, right) = spans(symbols, line, ink)
         assert left == 0 and right == 400 and middle == middle_again
         assert 195 <= middle < 205, middle
+
+
+class TestViews:
+    """The same ink read at several widths: each reading is weighed by all of them."""
+
+    @staticmethod
+    def views(*frames: np.ndarray) -> Views:
+        line = preprocess_line(np.ones((10, 10), np.float32))
+        return Views(tuple(line for _ in frames), frames)
+
+    def test_a_reading_is_weighed_by_its_mean_log_likelihood(self):
+        one, other = TestLikelihood.random_frames(6, seed=1), TestLikelihood.random_frames(9, seed=2)
+        expected = (log_likelihood(one, "42") + log_likelihood(other, "42")) / 2
+        assert self.views(one, other).log_likelihood("42") == pytest.approx(expected)
+
+    def test_the_best_path_likeliest_over_all_views_wins(self):
+        _ = BLANK
+        unsure = frames_for([_, 1, _, _], sure=0.4)  # a 1, and maybe a 7 after it...
+        unsure[2, 7] = 0.35
+        sure = frames_for([_, 1, 7, _])  # ...which the other view is sure of
+        assert [s.digit for s in best_path(unsure)] == [1]
+        views = self.views(unsure, sure)
+        assert views.log_likelihood("17") > views.log_likelihood("1")
+        line, frames, symbols = views.best()
+        assert [s.digit for s in symbols] == [1, 7] and frames is sure and line is views.lines[1]
+
+    def test_where_views_agree_the_first_one_is_kept(self):
+        first, second = frames_for([BLANK, 3, BLANK]), frames_for([3, 3, BLANK])
+        assert self.views(first, second).best()[1] is first
 
 
 @pytest.mark.slow

@@ -39,12 +39,18 @@ class Line:
         return (column - self.offset) / self.scale
 
 
-def preprocess_line(ink: np.ndarray) -> Line:
-    """The line the sequence network reads, from a number's ink map (2-D, 0 = paper).
+def preprocess_line(ink: np.ndarray, *, squeeze: float = 1.0) -> Line:
+    """The line the sequence network reads, from a number's ink map (2-D, 0 = paper), its
+    width scaled by ``squeeze`` beyond what the height's scaling makes it.
 
     Raises:
         EmptyImageError: there is no ink.
     """
+    return preprocess_lines(ink, (squeeze,))[0]
+
+
+def preprocess_lines(ink: np.ndarray, squeezes: tuple[float, ...]) -> tuple[Line, ...]:
+    """``preprocess_line`` for each of ``squeezes``, the strokes redrawn once."""
     ink = np.asarray(ink, dtype=np.float32)
     box = bounding_box(ink > 0)
     if box is None:
@@ -54,17 +60,44 @@ def preprocess_line(ink: np.ndarray) -> Line:
     inner = bounding_box(mask)
     if inner is None:
         raise EmptyImageError("no ink found: draw a number")
-    mask = mask[inner]
-    scale = LINE_INK_HEIGHT / mask.shape[0]
-    width = min(max(1, round(mask.shape[1] * scale)), MAX_LINE_WIDTH - 2 * LINE_MARGIN)
-    drawn = Image.fromarray(mask.astype(np.float32), mode="F").resize((width, LINE_INK_HEIGHT), Image.BOX)
-    total = width + 2 * LINE_MARGIN
-    image = np.zeros((LINE_HEIGHT, total + -total % FRAME), np.float32)  # whole frames: no column left unread
+    mask = Image.fromarray(mask[inner].astype(np.float32), mode="F")
     top = (LINE_HEIGHT - LINE_INK_HEIGHT) // 2
-    image[top : top + LINE_INK_HEIGHT, LINE_MARGIN : LINE_MARGIN + width] = np.clip(np.asarray(drawn), 0, 1)
-    # The line's ink spans the ink's columns, give or take the few pixels a stroke was thickened
-    # or thinned by: close enough to place a digit's box.
-    return Line(image, scale=width / cropped.shape[1], offset=LINE_MARGIN - box[1].start * width / cropped.shape[1])
+    lines = []
+    for squeeze in squeezes:
+        width = min(
+            max(1, round(mask.width * LINE_INK_HEIGHT / mask.height * squeeze)), MAX_LINE_WIDTH - 2 * LINE_MARGIN
+        )
+        drawn = mask.resize((width, LINE_INK_HEIGHT), Image.BOX)
+        total = width + 2 * LINE_MARGIN
+        image = np.zeros((LINE_HEIGHT, total + -total % FRAME), np.float32)  # whole frames: no column left unread
+        image[top : top + LINE_INK_HEIGHT, LINE_MARGIN : LINE_MARGIN + width] = np.clip(np.asarray(drawn), 0, 1)
+        # The line's ink spans the ink's columns, give or take the few pixels a stroke was
+        # thickened or thinned by: close enough to place a digit's box.
+        scale = width / cropped.shape[1]
+        lines.append(Line(image, scale=scale, offset=LINE_MARGIN - box[1].start * scale))
+    return tuple(lines)
+
+
+@dataclass(frozen=True)
+class Views:
+    """A number's ink as lines of several widths (``preprocess_line``'s squeezes), and the
+    sequence network's frames for each."""
+
+    lines: tuple[Line, ...]
+    frames: tuple[np.ndarray, ...]
+
+    def log_likelihood(self, digits: str) -> float:
+        """``log_likelihood`` of ``digits``, averaged over the views."""
+        return float(np.mean([log_likelihood(frames, digits) for frames in self.frames]))
+
+    def best(self) -> tuple[Line, np.ndarray, list[Symbol]]:
+        """Of the views' best paths, the one likeliest over all views, with its line and frames
+        (the first view's, where several read the same)."""
+        paths = [best_path(frames) for frames in self.frames]
+        texts = ["".join(str(symbol.digit) for symbol in path) for path in paths]
+        scores = {text: self.log_likelihood(text) for text in set(texts)}
+        chosen = max(range(len(paths)), key=lambda view: scores[texts[view]])
+        return self.lines[chosen], self.frames[chosen], paths[chosen]
 
 
 @dataclass(frozen=True)
