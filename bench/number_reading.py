@@ -1,6 +1,6 @@
 """Numbers: the reader with the sequence network beside the reader that cuts, side by side.
 
-    python bench/number_reading.py [--count 200] [--singles 2000] [--json out.json]
+    python bench/number_reading.py [--count 200] [--singles 2000] [--renderings 1] [--json out.json]
 
 (Not "numbers.py": that name would hide the standard library's numbers module.)
 
@@ -17,8 +17,9 @@ The sets:
 - Real numbers of UNIPEN's held-out writers (a fifth of them, never trained on:
   ``digits.learning.pen.split_by_writer``), rebuilt as they wrote and spaced them
   (``digits.learning.numbers.real_numbers``; stretches of 2 to 6 digits), drawn with the page's
-  36 px brush, 100 to 320 px tall, anywhere on the canvas. "touching": some two digits' ink
-  touches on the canvas.
+  36 px brush, 100 to 320 px tall, anywhere on the canvas (``--renderings`` times each, at
+  new sizes and places: there are only 328). "touching": some two digits' ink touches on the
+  canvas, which depends on the drawing's size as much as on the writer.
 - Composed numbers: MNIST test digits (the first 5,000, never trained on) side by side at three
   spacings (``digits.learning.evaluation.compose_number``), 2 to 6 digits.
 - Lone digits: MNIST test digits drawn as sketches (``render_sketch``) and the held-out writers'
@@ -77,6 +78,9 @@ def main() -> None:
     parser.add_argument("--pen-dir", type=Path, default=settings.unipen_dir, help="UNIPEN folder ($UNIPEN_DIR)")
     parser.add_argument("--count", type=int, default=200, help="composed numbers per length and spacing")
     parser.add_argument("--real", type=int, default=0, help="real numbers to read (0: all the held-out writers')")
+    parser.add_argument(
+        "--renderings", type=int, default=1, help="drawings of each real number (each at its own size and place)"
+    )
     parser.add_argument("--singles", type=int, default=2000, help="lone digits of each kind")
     parser.add_argument("--json", type=Path, default=None, help="also write the figures to this JSON file")
     args = parser.parse_args()
@@ -111,7 +115,7 @@ def main() -> None:
             }
 
     rng = np.random.default_rng(0)
-    print(f"| set | numbers | {' | '.join(names)} |\n|---|---:|{'---:|' * len(names)}")
+    print(f"| set | drawings | {' | '.join(names)} |\n|---|---:|{'---:|' * len(names)}")
 
     def row(name: str) -> None:
         count = results[names[0]][name]["count"]
@@ -126,10 +130,11 @@ def main() -> None:
     by_kind: dict[str, list] = {"apart": [], "touching": []}
     by_length: dict[int, list] = {}
     for number in numbers:
-        image, touching = draw_number(number, rng)
-        outcome = read(image, number.text, f"real {len(number.text)}")
-        by_kind["touching" if touching else "apart"].append(outcome)
-        by_length.setdefault(len(number.text), []).append(outcome)
+        for _ in range(args.renderings):
+            image, touching = draw_number(number, rng)
+            outcome = read(image, number.text, f"real {len(number.text)}")
+            by_kind["touching" if touching else "apart"].append(outcome)
+            by_length.setdefault(len(number.text), []).append(outcome)
     tally("real numbers, all", [o for kind in by_kind.values() for o in kind])
     tally("real, no digits touch", by_kind["apart"])
     tally("real, some digits touch", by_kind["touching"])
