@@ -10,7 +10,7 @@ gives, for every FRAME columns of the line, the probability of each digit and of
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from PIL import Image
@@ -85,18 +85,23 @@ class Views:
 
     lines: tuple[Line, ...]
     frames: tuple[np.ndarray, ...]
+    # Each reading's score, worked out once (about 2 ms a view for six digits).
+    _scores: dict[str, float] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def log_likelihood(self, digits: str) -> float:
         """``log_likelihood`` of ``digits``, averaged over the views."""
-        return float(np.mean([log_likelihood(frames, digits) for frames in self.frames]))
+        if digits not in self._scores:
+            self._scores[digits] = float(np.mean([log_likelihood(frames, digits) for frames in self.frames]))
+        return self._scores[digits]
 
     def best(self) -> tuple[Line, np.ndarray, list[Symbol]]:
         """Of the views' best paths, the one likeliest over all views, with its line and frames
-        (the first view's, where several read the same)."""
+        (the first view's, where several read the same; where all do, nothing is weighed)."""
         paths = [best_path(frames) for frames in self.frames]
         texts = ["".join(str(symbol.digit) for symbol in path) for path in paths]
-        scores = {text: self.log_likelihood(text) for text in set(texts)}
-        chosen = max(range(len(paths)), key=lambda view: scores[texts[view]])
+        chosen = (
+            0 if len(set(texts)) == 1 else max(range(len(paths)), key=lambda view: self.log_likelihood(texts[view]))
+        )
         return self.lines[chosen], self.frames[chosen], paths[chosen]
 
 
