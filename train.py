@@ -5,6 +5,7 @@ draw on the sketchpad); a fifth of UNIPEN's writers are held out and only measur
 
 python train.py                            # the shipped digit model (robust recipe)
 python train.py --model number             # the shipped sequence model, which reads numbers
+python train.py --model number-page        # its sibling (more of the page's brush); the app reads with both
 python train.py --arch baseline            # the CNN and recipe the project started from
 python train.py --epochs 1 --limit 500 --output /tmp/tiny.h5   # a quick check
 python train.py --extra-data corrections   # also learn from accepted corrections
@@ -18,13 +19,14 @@ import logging
 import sys
 from pathlib import Path
 
-from digits.learning.recipes import ARCHITECTURES, BASELINE_RECIPE, NumberRecipe, Recipe
-from digits.settings import BASELINE_MODEL, DIGIT_MODEL, MODELS_DIR, NUMBER_MODEL, Settings
+from digits.learning.recipes import ARCHITECTURES, BASELINE_RECIPE, PAGE_NUMBER_RECIPE, NumberRecipe, Recipe
+from digits.settings import BASELINE_MODEL, DIGIT_MODEL, MODELS_DIR, NUMBER_MODEL, PAGE_NUMBER_MODEL, Settings
 
 RECIPES = {
     "robust": Recipe(), "small": dataclasses.replace(Recipe(), arch="small"), "baseline": BASELINE_RECIPE,
-    "number": NumberRecipe(),
+    "number": NumberRecipe(), "number-page": PAGE_NUMBER_RECIPE,
 }  # fmt: skip
+NUMBER_FILES = {"number": NUMBER_MODEL, "number-page": PAGE_NUMBER_MODEL}  # the sequence networks' files
 
 
 def _defaults(field: str) -> str:
@@ -35,8 +37,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     settings = Settings.from_env()
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument(
-        "--model", choices=["digit", "number"], default="digit",
-        help="digit: the network that reads one digit (default); number: the sequence network that reads numbers",
+        "--model", choices=["digit", *NUMBER_FILES], default="digit",
+        help="digit: the network that reads one digit (default); number: the sequence network that reads numbers; "
+        "number-page: its sibling, trained with more of the page's 36 px brush (the app reads numbers with both)",
     )  # fmt: skip
     parser.add_argument(
         "--arch", choices=ARCHITECTURES, default="robust",
@@ -66,7 +69,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--output", type=Path, default=None,
         help=f"the .h5 to write (default: models/{DIGIT_MODEL}, models/{NUMBER_MODEL} for --model number, "
-        f"models/{BASELINE_MODEL} for --arch baseline); its .json goes beside it",
+        f"models/{PAGE_NUMBER_MODEL} for number-page, models/{BASELINE_MODEL} for --arch baseline); its .json "
+        "goes beside it",
     )  # fmt: skip
     parser.add_argument("--epochs", type=int, help=f"passes over the training set ({_defaults('epochs')})")
     parser.add_argument("--batch-size", type=int, help=f"images per step ({_defaults('batch_size')})")
@@ -91,7 +95,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )  # fmt: skip
     parser.add_argument(
         "--score-count", type=int, default=300,
-        help="with --model number: held-out writers' numbers composed at each spacing for the scores",
+        help="with a sequence model: held-out writers' numbers composed at each spacing for the scores",
     )  # fmt: skip
     parser.add_argument(
         "--extra-data", type=Path, metavar="FOLDER",
@@ -114,10 +118,12 @@ def recipe_from_args(args: argparse.Namespace) -> Recipe | NumberRecipe:
         "extra_repeat": args.extra_repeat, "pen_share": args.pen_share, "pen_variants": args.pen_variants,
         "style_count": args.style_count, "lines": args.lines, "validation_lines": args.validation_lines,
     }  # fmt: skip
-    base = RECIPES["number" if args.model == "number" else args.arch]
+    base = RECIPES[args.model if args.model in NUMBER_FILES else args.arch]
     fields = {field.name for field in dataclasses.fields(base)}
     recipe = dataclasses.replace(base, **{k: v for k, v in overrides.items() if v is not None and k in fields})
-    return recipe if args.pen_dir is not None or args.model == "number" else dataclasses.replace(recipe, pen_share=0.0)
+    return (
+        recipe if args.pen_dir is not None or args.model in NUMBER_FILES else dataclasses.replace(recipe, pen_share=0.0)
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -134,7 +140,7 @@ def main(argv: list[str] | None = None) -> int:
     except (MnistError, PenDataError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    if args.model == "number":
+    if args.model in NUMBER_FILES:
         output, metadata = train_number_model(args, recipe, mnist, pen)
     else:
         trained = train_digit_model(args, recipe, mnist, pen)
@@ -177,7 +183,7 @@ def train_number_model(args, recipe: NumberRecipe, mnist, pen) -> tuple[Path, di
     for name, accuracy in scores["held_out_numbers"].items():
         print(f"held-out writers' numbers, {name}: {100 * accuracy:.2f} % read whole and right")
     metadata = build_number_metadata(model, recipe, mnist, pen, summary, evaluation=scores, arguments=_arguments(args))
-    output = args.output or MODELS_DIR / NUMBER_MODEL
+    output = args.output or MODELS_DIR / NUMBER_FILES[args.model]
     save_model(model, output, metadata)
     return output, metadata
 

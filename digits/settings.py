@@ -13,7 +13,8 @@ from pathlib import Path
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 MODELS_DIR = PROJECT_DIR / "models"
 DIGIT_MODEL = "digit_cnn.h5"  # the shipped digit reader
-NUMBER_MODEL = "number_ctc.h5"  # the shipped sequence reader, for numbers
+NUMBER_MODEL = "number_ctc.h5"  # the shipped sequence reader, for numbers...
+PAGE_NUMBER_MODEL = "number_ctc_page.h5"  # ...and its sibling, trained with more of the page's brush
 BASELINE_MODEL = "baseline_cnn.h5"  # the starting point's CNN and recipe, for comparison
 
 
