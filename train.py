@@ -20,13 +20,21 @@ import sys
 from pathlib import Path
 
 from digits.learning.recipes import ARCHITECTURES, BASELINE_RECIPE, PAGE_NUMBER_RECIPE, NumberRecipe, Recipe
-from digits.settings import BASELINE_MODEL, DIGIT_MODEL, MODELS_DIR, NUMBER_MODEL, PAGE_NUMBER_MODEL, Settings
+from digits.settings import (
+    BASELINE_MODEL,
+    DIGIT_MODEL,
+    MODEL_FILES,
+    MODELS_DIR,
+    NUMBER_MODEL,
+    PAGE_NUMBER_MODEL,
+    Settings,
+)
 
 RECIPES = {
     "robust": Recipe(), "small": dataclasses.replace(Recipe(), arch="small"), "baseline": BASELINE_RECIPE,
     "number": NumberRecipe(), "number-page": PAGE_NUMBER_RECIPE,
 }  # fmt: skip
-NUMBER_FILES = {"number": NUMBER_MODEL, "number-page": PAGE_NUMBER_MODEL}  # the sequence networks' files
+SEQUENCE_MODELS = ("number", "number-page")  # the --model choices that train a sequence network
 
 
 def _defaults(field: str) -> str:
@@ -37,7 +45,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     settings = Settings.from_env()
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument(
-        "--model", choices=["digit", *NUMBER_FILES], default="digit",
+        "--model", choices=["digit", *SEQUENCE_MODELS], default="digit",
         help="digit: the network that reads one digit (default); number: the sequence network that reads numbers; "
         "number-page: its sibling, trained with more of the page's 36 px brush (the app reads numbers with both)",
     )  # fmt: skip
@@ -118,11 +126,13 @@ def recipe_from_args(args: argparse.Namespace) -> Recipe | NumberRecipe:
         "extra_repeat": args.extra_repeat, "pen_share": args.pen_share, "pen_variants": args.pen_variants,
         "style_count": args.style_count, "lines": args.lines, "validation_lines": args.validation_lines,
     }  # fmt: skip
-    base = RECIPES[args.model if args.model in NUMBER_FILES else args.arch]
+    base = RECIPES[args.model if args.model in SEQUENCE_MODELS else args.arch]
     fields = {field.name for field in dataclasses.fields(base)}
     recipe = dataclasses.replace(base, **{k: v for k, v in overrides.items() if v is not None and k in fields})
     return (
-        recipe if args.pen_dir is not None or args.model in NUMBER_FILES else dataclasses.replace(recipe, pen_share=0.0)
+        recipe
+        if args.pen_dir is not None or args.model in SEQUENCE_MODELS
+        else dataclasses.replace(recipe, pen_share=0.0)
     )
 
 
@@ -140,7 +150,7 @@ def main(argv: list[str] | None = None) -> int:
     except (MnistError, PenDataError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    if args.model in NUMBER_FILES:
+    if args.model in SEQUENCE_MODELS:
         output, metadata = train_number_model(args, recipe, mnist, pen)
     else:
         trained = train_digit_model(args, recipe, mnist, pen)
@@ -183,7 +193,7 @@ def train_number_model(args, recipe: NumberRecipe, mnist, pen) -> tuple[Path, di
     for name, accuracy in scores["held_out_numbers"].items():
         print(f"held-out writers' numbers, {name}: {100 * accuracy:.2f} % read whole and right")
     metadata = build_number_metadata(model, recipe, mnist, pen, summary, evaluation=scores, arguments=_arguments(args))
-    output = args.output or MODELS_DIR / NUMBER_FILES[args.model]
+    output = args.output or MODELS_DIR / MODEL_FILES[args.model]
     save_model(model, output, metadata)
     return output, metadata
 

@@ -37,7 +37,7 @@ from digits.learning.mnist import load_mnist  # noqa: E402
 from digits.learning.pen import load_pen_digits, split_by_writer  # noqa: E402
 from digits.learning.renders import sketch, style_strokes  # noqa: E402
 from digits.reading.reader import DigitReader, Reading  # noqa: E402
-from digits.settings import BASELINE_MODEL, DIGIT_MODEL, MODELS_DIR, NUMBER_MODEL, Settings  # noqa: E402
+from digits.settings import BASELINE_MODEL, DIGIT_MODEL, MODELS_DIR, Settings  # noqa: E402
 from digits.storage.files import read_metadata  # noqa: E402
 from digits.storage.resolver import from_files  # noqa: E402
 
@@ -89,8 +89,8 @@ def main() -> None:
         "--models", type=Path, nargs="+", help="digit model files to compare (default: baseline and ours)"
     )
     parser.add_argument(
-        "--number-model", type=lambda text: Path(text) if text else None, default=MODELS_DIR / NUMBER_MODEL,
-        help="the sequence model read with each digit model but the baseline's ('' for none: numbers are cut)",
+        "--number-models", type=Path, nargs="*", default=settings.number_model_paths,
+        help="the sequence networks read with each digit model but the baseline's (none: numbers are cut)",
     )  # fmt: skip
     parser.add_argument("--json", type=Path, default=None, help="also write the numbers to this JSON file")
     args = parser.parse_args()
@@ -113,12 +113,8 @@ def main() -> None:
     rows, styles, worst = {}, {}, {}
     raw = mnist.x_test.astype(np.float32) / 255.0
     for name, path in models.items():
-        number = (
-            None
-            if path.name == BASELINE_MODEL or not (args.number_model and args.number_model.exists())
-            else args.number_model
-        )
-        reader = DigitReader(lambda path=path, number=number: from_files(path, number))
+        numbers = () if path.name == BASELINE_MODEL else [number for number in args.number_models if number.exists()]
+        reader = DigitReader(lambda path=path, numbers=numbers: from_files(path, *numbers))
         metadata = read_metadata(path)
         pen_readings = read_all(reader, pen_50)
         pen_right = right(pen_readings, held_out.labels)

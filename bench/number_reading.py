@@ -6,11 +6,12 @@
 
 Every image goes through ``DigitReader.read`` as the app's ``/read_number`` does, from the image
 the page sends (800x800, black on opaque white). A number is right only when every digit is,
-and no digit is missing or extra. Two readers, with the same digit network:
+and no digit is missing or extra. Three readers, with the same digit network:
 
-- "cuts": ``numbers="segments"``, the reader before the sequence network (``segment`` cuts the
+- "cuts": ``numbers="segments"``, the reader before the sequence networks (``segment`` cuts the
   ink into digits, the digit network reads each);
-- "sequence": the app's reader (the sequence network reads any group wider than a digit).
+- "one network": the app's reader with its first sequence network alone (``number_ctc.h5``);
+- "app": the app's reader, with both sequence networks.
 
 The sets:
 
@@ -85,14 +86,19 @@ def main() -> None:
     parser.add_argument("--json", type=Path, default=None, help="also write the figures to this JSON file")
     args = parser.parse_args()
 
-    def load():
-        return from_files(settings.digit_model_path, settings.number_model_path)
+    missing = [path for path in settings.number_model_paths if not path.exists()]
+    if missing:
+        sys.exit(f"no sequence network at {missing[0]}: train it with python train.py --model number(-page)")
 
-    readers = {"cuts": DigitReader(load, numbers="segments"), "sequence": DigitReader(load)}
+    def load(numbers: int = len(settings.number_model_paths)):
+        return from_files(settings.digit_model_path, *settings.number_model_paths[:numbers])
+
+    readers = {
+        "cuts": DigitReader(load, numbers="segments"), "one network": DigitReader(lambda: load(1)),
+        "app": DigitReader(load),
+    }  # fmt: skip
     for reader in readers.values():
         reader.load()
-    if readers["sequence"].loaded.number is None:
-        sys.exit(f"no sequence network at {settings.number_model_path}: train one with python train.py --model number")
     names = list(readers)
     results: dict = {name: {} for name in names}
     times: dict = {name: {} for name in names}

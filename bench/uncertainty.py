@@ -78,7 +78,7 @@ def main() -> None:
     parser.add_argument("--pen-dir", type=Path, default=settings.unipen_dir, help="UNIPEN folder ($UNIPEN_DIR)")
     parser.add_argument("--count", type=int, default=2000, help="drawn test digits, and scribbles, to try")
     args = parser.parse_args()
-    reader = DigitReader(lambda: from_files(settings.digit_model_path, settings.number_model_path))
+    reader = DigitReader(lambda: from_files(settings.digit_model_path, *settings.number_model_paths))
 
     mnist = load_mnist(args.data_dir)
     rng = np.random.default_rng(0)

@@ -16,6 +16,11 @@ DIGIT_MODEL = "digit_cnn.h5"  # the shipped digit reader
 NUMBER_MODEL = "number_ctc.h5"  # the shipped sequence reader, for numbers...
 PAGE_NUMBER_MODEL = "number_ctc_page.h5"  # ...and its sibling, trained with more of the page's brush
 BASELINE_MODEL = "baseline_cnn.h5"  # the starting point's CNN and recipe, for comparison
+MODEL_FILES = {"digit": DIGIT_MODEL, "number": NUMBER_MODEL, "number-page": PAGE_NUMBER_MODEL}  # the app's, by kind
+
+
+def _sha256_variable(kind: str) -> str:
+    return f"DIGITS_HUB_{kind.upper().replace('-', '_')}_SHA256"
 
 
 def _path(value: str | None) -> Path | None:
@@ -28,7 +33,8 @@ class Settings:
     user_cache_dir: Path  # XDG_CACHE_HOME/digits: where models are cached when model_dir is read-only
     hub_repo: str  # DIGITS_HUB_REPO: Hub model repo to download from; empty = skip the Hub
     hub_revision: str  # DIGITS_HUB_REVISION: a commit (pinned), or a branch or tag
-    hub_sha256: dict[str, str]  # DIGITS_HUB_DIGIT_SHA256, DIGITS_HUB_NUMBER_SHA256: what each file must hash to
+    # DIGITS_HUB_DIGIT_SHA256, DIGITS_HUB_NUMBER_SHA256, DIGITS_HUB_NUMBER_PAGE_SHA256: what each file must hash to
+    hub_sha256: dict[str, str]
     hub_timeout: float  # DIGITS_HUB_TIMEOUT: seconds to wait for the Hub to answer
     mnist_dir: Path | None  # MNIST_DIR: the four IDX files; unset = keras.datasets download
     unipen_dir: Path | None  # UNIPEN_DIR: the pen trajectories (train.npz); unset = not found
@@ -51,9 +57,7 @@ class Settings:
             hub_repo=env.get("DIGITS_HUB_REPO", ""),
             hub_revision=env.get("DIGITS_HUB_REVISION", "main"),
             hub_sha256={
-                kind: env[f"DIGITS_HUB_{kind.upper()}_SHA256"].lower()
-                for kind in ("digit", "number")
-                if env.get(f"DIGITS_HUB_{kind.upper()}_SHA256")
+                kind: env[_sha256_variable(kind)].lower() for kind in MODEL_FILES if env.get(_sha256_variable(kind))
             },
             hub_timeout=float(env.get("DIGITS_HUB_TIMEOUT", "10")),
             mnist_dir=_path(env.get("MNIST_DIR")),
@@ -76,3 +80,8 @@ class Settings:
     @property
     def number_model_path(self) -> Path:
         return self.model_dir / NUMBER_MODEL
+
+    @property
+    def number_model_paths(self) -> tuple[Path, ...]:
+        """The sequence networks' files, the first first."""
+        return self.number_model_path, self.model_dir / PAGE_NUMBER_MODEL

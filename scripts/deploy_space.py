@@ -15,11 +15,11 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from digits.settings import DIGIT_MODEL, NUMBER_MODEL, PROJECT_DIR, Settings  # noqa: E402
+from digits.settings import MODEL_FILES, PROJECT_DIR, Settings  # noqa: E402
 
 SENT = [
-    "app.py", "ui/*.py", "ui/page.css", "ui/page.js", "digits/*.py", f"models/{DIGIT_MODEL}",
-    f"models/{Path(DIGIT_MODEL).stem}.json", f"models/{NUMBER_MODEL}", f"models/{Path(NUMBER_MODEL).stem}.json",
+    "app.py", "ui/*.py", "ui/page.css", "ui/page.js", "digits/*.py",
+    *(f"models/{name}" for model in MODEL_FILES.values() for name in (model, f"{Path(model).stem}.json")),
     "examples/*.png", "examples/numbers/*.png", "examples/embed.html", "docs/*.png",
     "README.md", "requirements.txt", "LICENSE", ".gitattributes",
 ]  # fmt: skip

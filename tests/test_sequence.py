@@ -3,6 +3,7 @@ sequence network trained end to end by train.py."""
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import json
 
@@ -10,6 +11,7 @@ import numpy as np
 import pytest
 
 from digits.learning.metadata import model_card
+from digits.learning.recipes import PAGE_NUMBER_RECIPE, NumberRecipe
 from digits.reading.sequence import (
     BLANK,
     FRAME,
@@ -162,6 +164,16 @@ class TestViews:
         assert self.views(first, second).best()[1] is first
 
 
+def test_train_py_makes_the_second_network_with_its_own_recipe():
+    import train
+
+    recipe = train.recipe_from_args(train.parse_args(["--model", "number-page"]))
+    assert recipe == PAGE_NUMBER_RECIPE and recipe != NumberRecipe()
+    assert (
+        train.recipe_from_args(train.parse_args(["--model", "number", "--epochs", "2"])).spread == NumberRecipe().spread
+    )
+
+
 @pytest.mark.slow
 class TestTraining:
     def test_train_py_makes_a_sequence_model_with_its_metadata(self, tiny_number_model_path):
@@ -181,6 +193,15 @@ class TestTraining:
 
         with pytest.raises(ModelLoadError):
             load_model(tiny_model_path, "number")
+
+    def test_the_second_networks_card_names_its_file_and_its_brushes(self, tiny_number_model_path):
+        metadata = json.loads(tiny_number_model_path.with_suffix(".json").read_text())
+        # What train.py --model number-page records:
+        metadata["arguments"]["model"] = "number-page"
+        metadata["recipe"]["spread"] = dataclasses.asdict(PAGE_NUMBER_RECIPE.spread)
+        card = model_card(metadata, repo_id="tester/digits")
+        assert "the number reader (`number_ctc_page.h5`)" in card and "this is the second" in card
+        assert "45% of them with the app's 36 px brush, 25% with a stock sketchpad's 50 px" in card
 
     def test_its_model_card_credits_both_data_sets(self, tiny_number_model_path):
         metadata = json.loads(tiny_number_model_path.with_suffix(".json").read_text())

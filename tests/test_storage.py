@@ -22,7 +22,7 @@ import pytest
 from conftest import PROJECT_DIR, subprocess_env
 from hub_server import FakeHub
 
-from digits.settings import DIGIT_MODEL, NUMBER_MODEL
+from digits.settings import DIGIT_MODEL, NUMBER_MODEL, PAGE_NUMBER_MODEL
 from digits.storage.files import ModelLoadError, load_model, save_model
 
 RESOLVE = """
@@ -230,6 +230,35 @@ class TestResolve:
         code, result, log = resolve({"DIGITS_MODEL_DIR": str(tmp_path), "DIGITS_ALLOW_TRAINING": "0"}, "number")
         assert code == 0, log
         assert result is None and "numbers will be cut into digits" in log
+
+    @pytest.mark.parametrize("pinned", ["right", "wrong"])
+    def test_the_second_sequence_network_comes_from_the_hub_checked_like_the_others(
+        self, tmp_path, tiny_number_model_path, pinned
+    ):
+        cached = tmp_path / PAGE_NUMBER_MODEL
+        digest = hashlib.sha256(tiny_number_model_path.read_bytes()).hexdigest()
+        with FakeHub({PAGE_NUMBER_MODEL: tiny_number_model_path}) as hub:
+            env = hub_env(
+                hub, cached, DIGITS_ALLOW_TRAINING="0",
+                DIGITS_HUB_NUMBER_PAGE_SHA256=digest if pinned == "right" else "0" * 64,
+            )  # fmt: skip
+            code, result, log = resolve(env, "number-page")
+            assert f"/tester/digits/resolve/main/{PAGE_NUMBER_MODEL}" in " ".join(hub.requests)
+        assert code == 0, log
+        if pinned == "right":
+            assert result == {"source": "hub", "path": str(cached)}
+            load_model(cached, "number-page")
+        else:
+            assert result is None and "numbers are read by one sequence network" in log
+            assert not cached.exists()
+
+    def test_the_second_sequence_network_is_never_trained_at_start(self, tmp_path, tiny_mnist_dir, tiny_pen_dir):
+        """The data to train it is there, and training is allowed: still, start-up does not train it."""
+        env = {"DIGITS_MODEL_DIR": str(tmp_path), "MNIST_DIR": str(tiny_mnist_dir), "UNIPEN_DIR": str(tiny_pen_dir)}
+        code, result, log = resolve(env, "number-page")
+        assert code == 0, log
+        assert result is None and "never trained at start-up" in log
+        assert list(tmp_path.glob("*.h5")) == []
 
     def test_two_processes_starting_together_share_one_model(self, tmp_path, tiny_model_path):
         cached = tmp_path / DIGIT_MODEL

@@ -14,6 +14,7 @@ import tensorflow as tf
 from digits.learning.mnist import Mnist
 from digits.learning.pen import PenDigits, split_by_writer
 from digits.learning.recipes import NumberRecipe, Recipe
+from digits.settings import MODEL_FILES
 
 UNIPEN_CREDIT = (
     "UNIPEN (train_r01_v07, category 1a, isolated digits): I. Guyon, L. Schomaker, R. Plamondon, "
@@ -207,6 +208,21 @@ def _number_card(metadata: dict[str, Any], *, repo_id: str) -> str:
     scores = (metadata.get("evaluation") or {}).get("held_out_numbers", {})
     sizes = (metadata.get("evaluation") or {}).get("held_out_number_counts", {})
     rows = "\n".join(f"| {name} | {sizes.get(name, 0):,} | {_percent(value)} |" for name, value in scores.items())
+    kind = (metadata.get("arguments") or {}).get("model", "number")
+    spread = recipe.get("spread", {})
+    brushes = (
+        f"{spread['page_brush_share']:.0%} of them with the app's 36 px brush, {spread['stock_brush_share']:.0%} "
+        "with a stock sketchpad's 50 px, the rest with brushes from a hairline to 50 px"
+        if {"page_brush_share", "stock_brush_share"} <= spread.keys()
+        else "brushes from a hairline to 50 px"
+    )
+    sibling = (
+        "The app reads each number with two such networks, trained alike but for their brushes, and weighs "
+        "every reading by both; this is "
+        + ("the first." if kind == "number" else "the second (`train.py --model number-page`).")
+        if kind in ("number", "number-page")
+        else ""
+    )
     return f"""---
 license: mit
 library_name: keras
@@ -219,16 +235,16 @@ tags:
 - keras
 ---
 
-# {repo_id}: the number reader (`number_ctc.h5`)
+# {repo_id}: the number reader (`{MODEL_FILES.get(kind, MODEL_FILES["number"])}`)
 
 A small convolutional network ({metadata["parameters"]:,} parameters) that reads a handwritten
 number of any length from its ink, height-normalised to 32 px and of any width, and emits the
 digits with CTC: no cutting into digits, so digits that touch or overlap are read too. It is
-trained for the companion Gradio app, whose digit model reads lone digits.
+trained for the companion Gradio app, whose digit model reads lone digits. {sibling}
 
 ## Training data
-{counts.get("lines", 0):,} numbers of 1 to {recipe["max_length"]} digits, drawn as on a sketchpad with
-brushes from a hairline to 50 px: stretches of the real numbers UNIPEN's training writers wrote,
+{counts.get("lines", 0):,} numbers of 1 to {recipe["max_length"]} digits, drawn as on a sketchpad
+({brushes}): stretches of the real numbers UNIPEN's training writers wrote,
 spaced as they wrote them ({counts.get("real_numbers", 0):,} numbers), and numbers composed of one
 writer's digits, or of MNIST training digits, from clearly apart to overlapping by a third of
 a digit. UNIPEN's held-out writers are never trained on.

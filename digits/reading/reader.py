@@ -4,11 +4,12 @@ Preprocessing, the models, and an honest verdict. A drawing that is one piece of
 than a digit, is a lone digit: the digit network reads it, whole. Anything else may be a number,
 and is read two ways. Piece by piece: its pieces of ink (``segment``) that are no wider than a
 digit are read by the digit network one by one, and each wider piece, digits that touch or
-overlap, by the sequence network, which reads it as a line and says where each digit lies
+overlap, by the sequence networks, which read it as a line and say where each digit lies
 (``sequence``). And whole: all the ink as one line. Where the two readings differ, the one the
-sequence network finds likelier for the whole line wins. Without a sequence network (or with
-``numbers="segments"``), wide pieces are cut into digits by ``segment`` and each is read like a
-lone one.
+sequence networks find likelier for the whole line wins. There are two of them, trained alike
+but with different brushes, and each reading is weighed by both: together they read more
+numbers right than either alone. Without a sequence network (or with ``numbers="segments"``),
+wide pieces are cut into digits by ``segment`` and each is read like a lone one.
 """
 
 from __future__ import annotations
@@ -56,15 +57,15 @@ MAX_DIGITS = 16  # a longer number is refused
 MIN_INK_SHARE = 0.03
 TOO_SMALL = "That is too small to read: draw the digit larger."
 # Where the two readings of one wide piece of ink (piece by piece, and as one line) disagree and
-# one of them is a single digit, that one wins unless the sequence network finds the other
-# e**ONE_DIGIT_ODDS times likelier: the network learnt numbers, and reads some lone wide digits
+# one of them is a single digit, that one wins unless the sequence networks find the other
+# e**ONE_DIGIT_ODDS times likelier: they learnt numbers, and read some lone wide digits
 # (0, 5) as two. With 0 instead of 10, three times as many lone digits came back as two
 # (bench/number_reading.py counts them). Pieces side by side get no such odds: a writer's "11",
 # two flagged 1s apart, came back as a 7.
 ONE_DIGIT_ODDS = 10.0
-# The sequence network reads each line at these widths, relative to ``preprocess_line``'s, and
-# weighs every reading by its mean log-likelihood over them. Drawn with the page's brush, people's
-# numbers come out wider for their height than the lines it learnt from (0.88 of the height a
+# Each sequence network reads each line at these widths, relative to ``preprocess_line``'s, and
+# every reading is weighed by its mean log-likelihood over them all. Drawn with the page's brush,
+# people's numbers come out wider for their height than the lines it learnt from (0.88 of the height a
 # digit against 0.78, medians), and it reads them better a little squeezed: on 8 renderings
 # of the held-out writers' 328 real numbers, 1.0 alone read 94.8 % of those whose digits stand
 # apart and 81.1 % of those that touch; (1.0, 0.85) 95.3 and 82.7 %, for 1-3 ms more a number.
@@ -164,7 +165,7 @@ class LoadedModel(Protocol):
 
 class LoadedModels(Protocol):
     digit: LoadedModel  # 28x28 -> 10 digits
-    number: LoadedModel | None  # a line -> a digit sequence (CTC); None: numbers are cut
+    numbers: tuple[LoadedModel, ...]  # each: a line -> a digit sequence (CTC); none: numbers are cut
 
 
 class DigitReader:
@@ -172,7 +173,7 @@ class DigitReader:
 
     Args:
         load_models: finds the models (it may download or train them); called once.
-        numbers: "sequence" reads numbers with the sequence network when there is one;
+        numbers: "sequence" reads numbers with the sequence networks when there are any;
             "segments" always cuts them into digits (the reader before the sequence network).
     """
 
@@ -183,7 +184,7 @@ class DigitReader:
         self.numbers = numbers
         self._lock = threading.Lock()
         self._predictor: Predictor | None = None
-        self._sequence: SequencePredictor | None = None
+        self._sequences: tuple[SequencePredictor, ...] = ()
         self.loaded: LoadedModels | None = None
 
     def load(self) -> LoadedModels:
@@ -193,9 +194,10 @@ class DigitReader:
                 loaded = self._load_models()
                 predictor = Predictor(loaded.digit.model)
                 predictor.warm_up()
-                if loaded.number is not None and self.numbers == "sequence":
-                    self._sequence = SequencePredictor(loaded.number.model)
-                    self._sequence.warm_up()
+                if self.numbers == "sequence":
+                    self._sequences = tuple(SequencePredictor(number.model) for number in loaded.numbers)
+                    for sequence in self._sequences:
+                        sequence.warm_up()
                 self._predictor, self.loaded = predictor, loaded
         return self.loaded
 
@@ -203,7 +205,7 @@ class DigitReader:
     def model_id(self) -> str:
         """The model files' names and the starts of their SHA-256, to tell models apart."""
         loaded = self.load()
-        models = [loaded.digit] + ([loaded.number] if self._sequence is not None else [])
+        models = [loaded.digit, *(loaded.numbers if self._sequences else ())]
         return "+".join(f"{model.path.name}@{model.sha256[:12]}" for model in models)
 
     def probabilities(self, images: np.ndarray) -> np.ndarray:
@@ -241,7 +243,7 @@ class DigitReader:
         whole = None  # (seen, probabilities): all the ink read as one digit, once it has been
         if len(groups) == 1 and _width(groups[0].box) <= SPLIT_WIDER_THAN * _height(groups[0].box):
             number = None  # one piece of ink no wider than tall: a lone digit
-        elif self._sequence is None:
+        elif not self._sequences:
             number = self._read_cut(crop, box)
         else:
             number, whole = self._read_number(crop, box, groups)
@@ -269,10 +271,10 @@ class DigitReader:
 
         It is read two ways: piece by piece (``_read_groups``; one wide piece that the digit
         network reads whole with near certainty is one digit, a wide 0 or 5), and all the ink as
-        one line (``_read_line``). Where the two disagree, the reading that the sequence network
-        finds likelier for the whole line, read at each of SQUEEZES' widths, wins
+        one line (``_read_line``). Where the two disagree, the reading that the sequence networks
+        find likelier for the whole line, read at each of SQUEEZES' widths, wins
         (``Views.log_likelihood``); for one wide piece, with ONE_DIGIT_ODDS in favour of one
-        digit: the network learnt numbers, and may read a lone wide digit as two.
+        digit: the networks learnt numbers, and may read a lone wide digit as two.
         """
         images = _Images()  # a digit that both readings find is preprocessed once
         views = self._views(crop)
@@ -299,7 +301,7 @@ class DigitReader:
     def _read_groups(self, groups: list[Part], box: Box, images: _Images) -> list[Reading] | None:
         """The digits of a number, from its pieces of ink (``segment``, uncut): a piece no wider
         than a digit is a digit, read by the digit network; a wider one, digits that touch or
-        overlap, is read by the sequence network (or as one digit, if it finds one). None when
+        overlap, is read by the sequence networks (or as one digit, if they find one). None when
         that makes one digit in all."""
         found: list[Reading | tuple[np.ndarray, Box]] = []  # readings, or images for the digit network
         for group in groups:
@@ -322,12 +324,14 @@ class DigitReader:
         return [verdict(next(read), item[0], box=item[1]) if isinstance(item, tuple) else item for item in found]
 
     def _views(self, crop: np.ndarray) -> Views:
-        """The ink as the sequence network's lines, one per squeeze, and its (frames, 11) outputs."""
+        """The ink as the sequence networks' lines, one per squeeze, and each network's (frames, 11)
+        outputs for each line: a view per network and width, the first network's first."""
         lines = preprocess_lines(crop, SQUEEZES)
-        return Views(lines, tuple(self._sequence.probabilities(line.image) for line in lines))
+        frames = tuple(network.probabilities(line.image) for network in self._sequences for line in lines)
+        return Views(lines * len(self._sequences), frames)
 
     def _read_line(self, crop: np.ndarray, box: Box, images: _Images, views: Views) -> list[Reading] | None:
-        """The digits the sequence network reads in the ink (``views``: ``_views``'s), each with
+        """The digits the sequence networks read in the ink (``views``: ``_views``'s), each with
         its box; None for one.
 
         Each digit's probabilities join two opinions: the sequence network's, where it read the

@@ -80,8 +80,9 @@ def preprocess_lines(ink: np.ndarray, squeezes: tuple[float, ...]) -> tuple[Line
 
 @dataclass(frozen=True)
 class Views:
-    """A number's ink as lines of several widths (``preprocess_line``'s squeezes), and the
-    sequence network's frames for each."""
+    """A number's ink as lines of several widths (``preprocess_line``'s squeezes), and a
+    sequence network's frames for each: one view per line (a line may recur, read by another
+    network)."""
 
     lines: tuple[Line, ...]
     frames: tuple[np.ndarray, ...]

@@ -16,7 +16,11 @@ from digits.learning.architectures import build_model, build_number_model
 from digits.learning.recipes import ARCHITECTURES
 
 # The networks this code builds for each kind of model; a file's weights go into one of them.
-BUILDERS = {"digit": [lambda arch=arch: build_model(arch) for arch in ARCHITECTURES], "number": [build_number_model]}
+BUILDERS = {
+    "digit": [lambda arch=arch: build_model(arch) for arch in ARCHITECTURES],
+    "number": [build_number_model],
+    "number-page": [build_number_model],  # the same network, trained otherwise
+}
 
 FILE_MODE = 0o644  # model files and metadata are meant to be read by anyone
 
@@ -56,7 +60,7 @@ def save_model(model: keras.Model, path: Path, metadata: dict[str, Any] | None =
 
 
 def load_model(path: Path, kind: str = "digit") -> keras.Model:
-    """Load a ``kind`` ("digit" or "number") model from an ``.h5`` file, for inference.
+    """Load a ``kind`` (a key of BUILDERS) model from an ``.h5`` file, for inference.
 
     Only the weights are read, into a network this code builds (see BUILDERS): whatever else
     the file says (its layers, any code in them) is never run.

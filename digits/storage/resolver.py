@@ -1,9 +1,12 @@
 """Finding the models to serve: the cached file -> a download from the Hub -> a short training run.
 
-Two models: the digit network (``digit_cnn.h5``) and the sequence network that reads numbers
-(``number_ctc.h5``). Each is looked for the same way, and whatever is found is cached for the
-next start. Without a digit model the app cannot serve; without a sequence model it still
-reads numbers, by cutting them into digits.
+Three models: the digit network (``digit_cnn.h5``) and two sequence networks that read numbers
+together (``number_ctc.h5``, and ``number_ctc_page.h5``, its sibling trained with more of the
+page's brush). Each is looked for the same way, and whatever is found is cached for the next
+start. Without a digit model the app cannot serve; without the first sequence network it still
+reads numbers, by cutting them into digits; without the second it reads them with the first
+alone. Training, the last resort, makes the digit model and the first sequence network only:
+start-up stays as short as it can be.
 
 This is the one module that knows all three sources; the training code is imported only when
 nothing else gave a model.
@@ -23,12 +26,11 @@ from pathlib import Path
 import keras
 from filelock import FileLock
 
-from digits.settings import DIGIT_MODEL, NUMBER_MODEL, Settings
+from digits.settings import MODEL_FILES, Settings
 from digits.storage.files import ModelLoadError, atomic_write, file_sha256, load_model, save_model
 from digits.storage.hub import HubDownloadError, download_file
 
 logger = logging.getLogger(__name__)
-FILES = {"digit": DIGIT_MODEL, "number": NUMBER_MODEL}
 
 
 class NoModelError(RuntimeError):
@@ -47,7 +49,7 @@ class ResolvedModel:
 @dataclass(frozen=True)
 class ResolvedModels:
     digit: ResolvedModel
-    number: ResolvedModel | None  # None: numbers are cut into digits
+    numbers: tuple[ResolvedModel, ...]  # the sequence networks; none: numbers are cut into digits
 
 
 def writable_cache_path(model_path: Path, user_cache_dir: Path) -> Path:
@@ -99,14 +101,14 @@ def _from_hub(settings: Settings, kind: str, cache_path: Path) -> keras.Model | 
         # Beside the cache, so that moving the file into place is a rename on one file system.
         with tempfile.TemporaryDirectory(dir=cache_path.parent, prefix=f".{cache_path.stem}-download-") as folder:
             downloaded = download_file(
-                settings.hub_repo, FILES[kind], revision=settings.hub_revision, folder=Path(folder),
+                settings.hub_repo, MODEL_FILES[kind], revision=settings.hub_revision, folder=Path(folder),
                 timeout=settings.hub_timeout, sha256=settings.hub_sha256.get(kind),
             )  # fmt: skip
             model = load_model(downloaded, kind)  # a wrong or partial file never reaches the cache
             atomic_write(cache_path, lambda name: os.replace(downloaded, name))
         return model
     except (HubDownloadError, ModelLoadError) as error:
-        logger.warning("Hub download of %s from %s failed: %s", FILES[kind], settings.hub_repo, error)
+        logger.warning("Hub download of %s from %s failed: %s", MODEL_FILES[kind], settings.hub_repo, error)
         return None
 
 
@@ -142,10 +144,13 @@ def _by_training(settings: Settings, kind: str, cache_path: Path) -> keras.Model
 
 
 def _train_or_not(settings: Settings, kind: str, cache_path: Path) -> keras.Model | None:
-    """The digit model trained, or its data's error raised; the number model trained, or None
-    when its data cannot be had (the app then cuts numbers into digits)."""
+    """The digit model trained, or its data's error raised; the first number model trained, or
+    None when its data cannot be had (the app then cuts numbers into digits); the second, None."""
     if kind == "digit":
         return _by_training(settings, kind, cache_path)
+    if kind != "number":
+        logger.info("a %s model is never trained at start-up", kind)
+        return None
     from digits.learning.mnist import MnistError
     from digits.learning.pen import PenDataError
 
@@ -157,19 +162,19 @@ def _train_or_not(settings: Settings, kind: str, cache_path: Path) -> keras.Mode
 
 
 def resolve_model(settings: Settings, kind: str = "digit") -> ResolvedModel | None:
-    """Find the ``kind`` model ("digit" or "number"): cache -> Hub -> training; cache what was found.
+    """Find the ``kind`` model (``MODEL_FILES``' keys): cache -> Hub -> training; cache what was found.
 
     A lock beside the cache file makes concurrent starts wait for one another, so they all
     end up with the same model.
 
     Returns:
-        The model, or None for a number model that no source could give.
+        The model, or None for a sequence network that no source could give.
 
     Raises:
         NoModelError: no source gave a digit model (and training is disabled or impossible).
     """
     started = time.perf_counter()
-    wanted = settings.model_dir / FILES[kind]
+    wanted = settings.model_dir / MODEL_FILES[kind]
     cache_path = writable_cache_path(wanted, settings.user_cache_dir)
     cache_path.parent.mkdir(parents=True, exist_ok=True)
     with FileLock(str(cache_path) + ".lock"):
@@ -184,7 +189,8 @@ def resolve_model(settings: Settings, kind: str = "digit") -> ResolvedModel | No
     if model is None:
         if kind == "digit":
             raise NoModelError("no cached model, no Hub model, and training is disabled")
-        logger.warning("no %s model: numbers will be cut into digits", kind)
+        without = "numbers will be cut into digits" if kind == "number" else "numbers are read by one sequence network"
+        logger.warning("no %s model: %s", kind, without)
         return None
     seconds = time.perf_counter() - started
     logger.info("%s model from %s (%s) in %.1f s", kind, source, path, seconds)
@@ -192,12 +198,18 @@ def resolve_model(settings: Settings, kind: str = "digit") -> ResolvedModel | No
 
 
 def resolve_models(settings: Settings) -> ResolvedModels:
-    """Both models (see ``resolve_model``)."""
-    return ResolvedModels(digit=resolve_model(settings, "digit"), number=resolve_model(settings, "number"))
+    """The digit model and the sequence networks found (see ``resolve_model``): the second only
+    beside the first, which it is trained to read with."""
+    digit, number = resolve_model(settings, "digit"), resolve_model(settings, "number")
+    if number is None:
+        return ResolvedModels(digit, ())
+    page = resolve_model(settings, "number-page")
+    return ResolvedModels(digit, (number,) if page is None else (number, page))
 
 
-def from_files(digit: Path, number: Path | None = None) -> ResolvedModels:
-    """Given model files, as the resolver would describe them (for benchmarks and comparisons).
+def from_files(digit: Path, *numbers: Path) -> ResolvedModels:
+    """Given model files (the digit model's, then the sequence networks'), as the resolver would
+    describe them (for benchmarks and comparisons).
 
     Raises:
         ModelLoadError: a file is missing or not a model of its kind.
@@ -208,4 +220,4 @@ def from_files(digit: Path, number: Path | None = None) -> ResolvedModels:
         model = load_model(path, kind)
         return ResolvedModel(model, path, "file", time.perf_counter() - started, file_sha256(path))
 
-    return ResolvedModels(one(digit, "digit"), one(number, "number") if number is not None else None)
+    return ResolvedModels(one(digit, "digit"), tuple(one(number, "number") for number in numbers))
