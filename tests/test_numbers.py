@@ -12,8 +12,11 @@ from digits.learning.evaluation import compose_number
 from digits.learning.numbers import real_numbers, windows
 from digits.learning.pen import split_by_writer
 from digits.learning.renders import PAGE_BRUSH, sketch
-from digits.reading.preprocess import preprocess
+from digits.reading.preprocess import crop_ink, drawing_ink, preprocess
+from digits.reading.reader import SQUEEZES
 from digits.reading.segment import label_pieces, segment, strokes_crossed
+from digits.reading.sequence import log_likelihood
+from digits.settings import NUMBER_MODEL, PAGE_NUMBER_MODEL
 
 EXAMPLES = sorted((PROJECT_DIR / "examples").glob("*.png"))
 
@@ -108,6 +111,20 @@ def test_real_numbers_of_held_out_writers_are_read(reader, pen):
         for number in picked
     )
     assert right / len(picked) >= 0.88  # 93 of these; 93 % of all 328 in the bench's last run
+
+
+def test_every_line_is_weighed_by_both_sequence_networks(reader):
+    """The app reads numbers with two sequence networks: each reads each line at each width, and a
+    reading's score is its mean log-likelihood over all those views."""
+    crop, _ = crop_ink(drawing_ink(Image.open(PROJECT_DIR / "examples" / "numbers" / "2025.png")))
+    assert [number.path.name for number in reader.loaded.numbers] == [NUMBER_MODEL, PAGE_NUMBER_MODEL]
+    views, widths = reader._views(crop), len(SQUEEZES)
+    assert len(views.frames) == 2 * widths
+    for width in range(widths):
+        assert views.lines[width] is views.lines[widths + width]
+        assert not np.allclose(views.frames[width], views.frames[widths + width])  # two networks, two opinions
+    expected = np.mean([log_likelihood(frames, "2025") for frames in views.frames])
+    assert views.log_likelihood("2025") == pytest.approx(expected)
 
 
 def test_two_digits_apart_are_not_read_as_one(reader, pen):

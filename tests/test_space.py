@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import re
 import sys
 
 import yaml
 from conftest import PROJECT_DIR
+
+from digits.learning.recipes import PAGE_NUMBER_RECIPE, NumberRecipe
+from digits.settings import MODELS_DIR, NUMBER_MODEL, PAGE_NUMBER_MODEL
 
 README = (PROJECT_DIR / "README.md").read_text()
 
@@ -56,13 +61,27 @@ def test_shipped_model_and_metadata_exist(shipped_model):
     assert shipped_model.with_suffix(".json").is_file()
 
 
+def test_the_shipped_sequence_networks_were_made_by_their_recipes():
+    """Each file is what ``train.py --model number`` or ``--model number-page`` makes, with the
+    recipe in digits/learning/recipes.py, and its metadata says so."""
+    for name, model, recipe in (
+        (NUMBER_MODEL, "number", NumberRecipe()),
+        (PAGE_NUMBER_MODEL, "number-page", PAGE_NUMBER_RECIPE),
+    ):
+        metadata = json.loads((MODELS_DIR / name).with_suffix(".json").read_text())
+        assert metadata["recipe"] == dataclasses.asdict(recipe), name
+        assert metadata["arguments"]["model"] == model and metadata["epochs_run"] == recipe.epochs
+        assert metadata["evaluation"]["held_out_numbers"]["real, as written"] > 0.85
+
+
 def test_deploy_sends_what_the_space_runs_and_nothing_else():
     sys.path.insert(0, str(PROJECT_DIR / "scripts"))
     from deploy_space import files_to_send
 
     sent = set(files_to_send())
     assert {"app.py", "ui/components.py", "ui/page.css", "ui/page.js", "requirements.txt", "README.md"} <= sent
-    assert {"models/digit_cnn.h5", "models/digit_cnn.json", "models/number_ctc.h5", "models/number_ctc.json"} <= sent
+    models = ("digit_cnn", "number_ctc", "number_ctc_page")
+    assert {f"models/{model}.{suffix}" for model in models for suffix in ("h5", "json")} <= sent
     assert {"digits/__init__.py", "digits/reading/preprocess.py", "digits/storage/resolver.py"} <= sent
     assert {"examples/3_thin.png", "examples/numbers/2025.png"} <= sent
     assert not [name for name in sent if name.startswith(("tests/", "bench/", ".ci/", ".venv/"))]
