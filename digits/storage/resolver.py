@@ -199,7 +199,7 @@ def resolve_model(settings: Settings, kind: str = "digit") -> ResolvedModel | No
 
 def resolve_models(settings: Settings) -> ResolvedModels:
     """The digit model and the sequence networks found (see ``resolve_model``): the second only
-    beside the first, which it is trained to read with."""
+    beside the first (the two weigh every reading together; it is not the reader's alone)."""
     digit, number = resolve_model(settings, "digit"), resolve_model(settings, "number")
     if number is None:
         return ResolvedModels(digit, ())
