@@ -27,6 +27,7 @@ from digits.settings import (
     MODELS_DIR,
     NUMBER_MODEL,
     PAGE_NUMBER_MODEL,
+    SEQUENCE_KINDS,
     Settings,
 )
 
@@ -34,7 +35,6 @@ RECIPES = {
     "robust": Recipe(), "small": dataclasses.replace(Recipe(), arch="small"), "baseline": BASELINE_RECIPE,
     "number": NumberRecipe(), "number-page": PAGE_NUMBER_RECIPE,
 }  # fmt: skip
-SEQUENCE_MODELS = ("number", "number-page")  # the --model choices that train a sequence network
 
 
 def _defaults(field: str) -> str:
@@ -45,7 +45,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     settings = Settings.from_env()
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument(
-        "--model", choices=["digit", *SEQUENCE_MODELS], default="digit",
+        "--model", choices=["digit", *SEQUENCE_KINDS], default="digit",
         help="digit: the network that reads one digit (default); number: the sequence network that reads numbers; "
         "number-page: its sibling, trained with more of the page's 36 px brush (the app reads numbers with both)",
     )  # fmt: skip
@@ -126,12 +126,12 @@ def recipe_from_args(args: argparse.Namespace) -> Recipe | NumberRecipe:
         "extra_repeat": args.extra_repeat, "pen_share": args.pen_share, "pen_variants": args.pen_variants,
         "style_count": args.style_count, "lines": args.lines, "validation_lines": args.validation_lines,
     }  # fmt: skip
-    base = RECIPES[args.model if args.model in SEQUENCE_MODELS else args.arch]
+    base = RECIPES[args.model if args.model in SEQUENCE_KINDS else args.arch]
     fields = {field.name for field in dataclasses.fields(base)}
     recipe = dataclasses.replace(base, **{k: v for k, v in overrides.items() if v is not None and k in fields})
     return (
         recipe
-        if args.pen_dir is not None or args.model in SEQUENCE_MODELS
+        if args.pen_dir is not None or args.model in SEQUENCE_KINDS
         else dataclasses.replace(recipe, pen_share=0.0)
     )
 
@@ -150,7 +150,7 @@ def main(argv: list[str] | None = None) -> int:
     except (MnistError, PenDataError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    if args.model in SEQUENCE_MODELS:
+    if args.model in SEQUENCE_KINDS:
         output, metadata = train_number_model(args, recipe, mnist, pen)
     else:
         trained = train_digit_model(args, recipe, mnist, pen)

@@ -17,6 +17,7 @@ NUMBER_MODEL = "number_ctc.h5"  # the shipped sequence reader, for numbers...
 PAGE_NUMBER_MODEL = "number_ctc_page.h5"  # ...and its sibling, trained with more of the page's brush
 BASELINE_MODEL = "baseline_cnn.h5"  # the starting point's CNN and recipe, for comparison
 MODEL_FILES = {"digit": DIGIT_MODEL, "number": NUMBER_MODEL, "number-page": PAGE_NUMBER_MODEL}  # the app's, by kind
+SEQUENCE_KINDS = ("number", "number-page")  # the sequence networks' kinds, the first first
 
 
 def _sha256_variable(kind: str) -> str:
@@ -84,4 +85,4 @@ class Settings:
     @property
     def number_model_paths(self) -> tuple[Path, ...]:
         """The sequence networks' files, the first first."""
-        return self.number_model_path, self.model_dir / PAGE_NUMBER_MODEL
+        return tuple(self.model_dir / MODEL_FILES[kind] for kind in SEQUENCE_KINDS)

@@ -14,7 +14,7 @@ import tensorflow as tf
 from digits.learning.mnist import Mnist
 from digits.learning.pen import PenDigits, split_by_writer
 from digits.learning.recipes import NumberRecipe, Recipe
-from digits.settings import MODEL_FILES
+from digits.settings import MODEL_FILES, SEQUENCE_KINDS
 
 UNIPEN_CREDIT = (
     "UNIPEN (train_r01_v07, category 1a, isolated digits): I. Guyon, L. Schomaker, R. Plamondon, "
@@ -216,11 +216,11 @@ def _number_card(metadata: dict[str, Any], *, repo_id: str) -> str:
         if {"page_brush_share", "stock_brush_share"} <= spread.keys()
         else "brushes from a hairline to 50 px"
     )
+    which = {"number": "the first.", "number-page": "the second (`train.py --model number-page`)."}
     sibling = (
         "The app reads each number with two such networks, trained alike but for their brushes, and weighs "
-        "every reading by both; this is "
-        + ("the first." if kind == "number" else "the second (`train.py --model number-page`).")
-        if kind in ("number", "number-page")
+        f"every reading by both; this is {which[kind]}"
+        if kind in SEQUENCE_KINDS
         else ""
     )
     return f"""---
