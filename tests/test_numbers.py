@@ -127,6 +127,16 @@ def test_every_line_is_weighed_by_both_sequence_networks(reader):
     assert views.log_likelihood("2025") == pytest.approx(expected)
 
 
+def test_a_digit_both_readings_find_is_read_once(reader, monkeypatch):
+    """A number whose digits stand apart is read piece by piece and as a line, and both find the
+    same digits in the same boxes: the digit network reads each of them once, not twice."""
+    read = []
+    probabilities = reader.probabilities
+    monkeypatch.setattr(reader, "probabilities", lambda images: read.append(len(images)) or probabilities(images))
+    reading = reader.read(PROJECT_DIR / "examples" / "numbers" / "2025.png")
+    assert reading.text == "2025" and sum(read) == 4
+
+
 def test_two_digits_apart_are_not_read_as_one(reader, pen):
     """A held-out writer's "11", two 1s with long flags standing apart: the sequence network
     reads the pair as one 7 at some sizes, and a one-digit reading used to get the same odds

@@ -21,6 +21,7 @@ from digits.reading.sequence import (
     Views,
     best_path,
     log_likelihood,
+    log_likelihoods,
     preprocess_line,
     spans,
 )
@@ -84,6 +85,10 @@ class TestLikelihood:
 
     def test_a_line_too_short_for_the_digits_cannot_read_as_them(self):
         assert log_likelihood(self.random_frames(2, seed=0), "11") == -np.inf  # 1, blank, 1: three frames
+        # ...nor when read beside a longer line, whose length it is given for the work
+        short, longer = self.random_frames(2, seed=0), self.random_frames(9, seed=1)
+        both = log_likelihoods([short, longer], "11")
+        assert both[0] == -np.inf and both[1] == pytest.approx(log_likelihood(longer, "11"), rel=1e-12)
 
 
 class TestLine:

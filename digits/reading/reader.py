@@ -276,7 +276,7 @@ class DigitReader:
         (``Views.log_likelihood``); for one wide piece, with ONE_DIGIT_ODDS in favour of one
         digit: the networks learnt numbers, and may read a lone wide digit as two.
         """
-        images = _Images()  # a digit that both readings find is preprocessed once
+        images = _Images(self.probabilities)  # a digit that both readings find is preprocessed and read once
         views = self._views(crop)
         as_line = self._read_line(crop, box, images, views)
         whole = None
@@ -320,7 +320,7 @@ class DigitReader:
         if len(found) <= 1:
             return None
         lone = [item for item in found if isinstance(item, tuple)]
-        read = iter(self.probabilities(np.stack([seen for seen, _ in lone])) if lone else [])
+        read = iter(images.probabilities([seen for seen, _ in lone]) if lone else [])
         return [verdict(next(read), item[0], box=item[1]) if isinstance(item, tuple) else item for item in found]
 
     def _views(self, crop: np.ndarray) -> Views:
@@ -358,7 +358,7 @@ class DigitReader:
             sequence.append(frames[at, :BLANK] / max(float(frames[at, :BLANK].sum()), 1e-9))  # given a digit here
             seen.append(image)
             boxes.append(where)
-        joint = np.sqrt(np.stack(sequence) * self.probabilities(np.stack(seen)))
+        joint = np.sqrt(np.stack(sequence) * images.probabilities(seen))
         joint /= joint.sum(axis=1, keepdims=True)
         return [verdict(p, image, box=where) for p, image, where in zip(joint, seen, boxes, strict=True)]
 
@@ -396,17 +396,29 @@ class DigitReader:
 
 
 class _Images:
-    """The 28x28 images of one drawing's pieces of ink, each made once: a digit that a number's
-    two readings both find, with the same ink in the same box, is preprocessed once."""
+    """The 28x28 images of one drawing's pieces of ink, and the digit network's reading of each,
+    each made once: a digit that a number's two readings both find, with the same ink in the
+    same box, is preprocessed and read once."""
 
-    def __init__(self) -> None:
+    def __init__(self, probabilities: Callable[[np.ndarray], np.ndarray]) -> None:
+        self._probabilities = probabilities
         self._made: dict[Box, tuple[np.ndarray, np.ndarray | None]] = {}
+        self._read: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # id(image): the image, its probabilities
 
     def __call__(self, ink: np.ndarray, box: Box) -> np.ndarray | None:
         made = self._made.get(box)
         if made is None or not np.array_equal(made[0], ink):
             made = self._made[box] = (ink, _seen(ink))
         return made[1]
+
+    def probabilities(self, images: list[np.ndarray]) -> np.ndarray:
+        """The digit network's (N, 10) probabilities for N images this made, in one call for
+        those it has not read yet."""
+        unread = list({id(image): image for image in images if id(image) not in self._read}.values())
+        if unread:
+            for image, probabilities in zip(unread, self._probabilities(np.stack(unread)), strict=True):
+                self._read[id(image)] = (image, probabilities)
+        return np.stack([self._read[id(image)][1] for image in images])
 
 
 def _seen(ink: np.ndarray) -> np.ndarray | None:

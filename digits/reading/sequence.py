@@ -10,6 +10,7 @@ gives, for every FRAME columns of the line, the probability of each digit and of
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -92,7 +93,7 @@ class Views:
     def log_likelihood(self, digits: str) -> float:
         """``log_likelihood`` of ``digits``, averaged over the views."""
         if digits not in self._scores:
-            self._scores[digits] = float(np.mean([log_likelihood(frames, digits) for frames in self.frames]))
+            self._scores[digits] = float(np.mean(log_likelihoods(self.frames, digits)))
         return self._scores[digits]
 
     def best(self) -> tuple[Line, np.ndarray, list[Symbol]]:
@@ -141,23 +142,35 @@ def log_likelihood(probabilities: np.ndarray, digits: str) -> float:
     ``best_path`` gives the likeliest path; this scores any reading, so that readings found
     other ways (piece by piece) can be weighed by the same network.
     """
-    log_p = np.log(np.maximum(np.asarray(probabilities, np.float64), 1e-30))
+    return float(log_likelihoods([probabilities], digits)[0])
+
+
+def log_likelihoods(views: Sequence[np.ndarray], digits: str) -> np.ndarray:
+    """``log_likelihood`` of ``digits`` under each of several (frames, 11) probabilities, which
+    may have different numbers of frames, worked out together. The shorter ones are lengthened
+    with frames that are blank for certain, which leaves every reading's probability as it was."""
+    length = max(len(frames) for frames in views)
+    log_p = np.zeros((len(views), length, BLANK + 1))
+    log_p[:, :, :BLANK] = -np.inf
+    for view, frames in enumerate(views):
+        log_p[view, : len(frames)] = np.log(np.maximum(np.asarray(frames, np.float64), 1e-30))
     if not digits:
-        return float(log_p[:, BLANK].sum())
+        return log_p[:, :, BLANK].sum(axis=1)
     states = [BLANK]  # blank, digit, blank, digit, ..., blank
     for digit in digits:
         states += [int(digit), BLANK]
     states = np.array(states)
+    emitted = log_p[:, :, states]  # (views, frames, states)
     # A path may skip the blank between two different digits, never between two equal ones.
-    skips = np.zeros(len(states), bool)
-    skips[3::2] = states[3::2] != states[1:-2:2]
-    alpha = np.full(len(states), -np.inf)
-    alpha[:2] = log_p[0, states[:2]]
-    for frame in log_p[1:]:
-        stay_or_step = np.logaddexp(alpha, np.concatenate(([-np.inf], alpha[:-1])))
-        skip = np.concatenate(([-np.inf, -np.inf], alpha[:-2]))
-        alpha = np.where(skips, np.logaddexp(stay_or_step, skip), stay_or_step) + frame[states]
-    return float(np.logaddexp(alpha[-1], alpha[-2]))
+    skip_cost = np.full(len(states), -np.inf)
+    skip_cost[3::2] = np.where(states[3::2] != states[1:-2:2], 0.0, -np.inf)
+    alpha = np.full((len(views), len(states)), -np.inf)
+    alpha[:, :2] = emitted[:, 0, :2]
+    step, skip = np.full_like(alpha, -np.inf), np.full_like(alpha, -np.inf)  # alpha shifted by one state, by two
+    for frame in range(1, length):
+        step[:, 1:], skip[:, 2:] = alpha[:, :-1], alpha[:, :-2]
+        alpha = np.logaddexp(np.logaddexp(alpha, step), skip + skip_cost) + emitted[:, frame]
+    return np.logaddexp(alpha[:, -1], alpha[:, -2])
 
 
 def spans(symbols: list[Symbol], line: Line, ink: np.ndarray) -> list[tuple[int, int]]:
