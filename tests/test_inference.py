@@ -8,8 +8,8 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import pytest
 
-from digits.reading.inference import Predictor, SequencePredictor
-from digits.reading.sequence import LINE_HEIGHT
+from digits.reading.inference import MAX_SHAPES, Predictor, SequencePredictor
+from digits.reading.sequence import BLANK, FRAME, LINE_HEIGHT, padded_width
 from digits.settings import MODELS_DIR, NUMBER_MODEL
 from digits.storage.files import load_model
 
@@ -48,13 +48,29 @@ def test_one_predictor_answers_many_threads_at_once(digit_model, digits_seen):
         np.testing.assert_allclose(answer, expected[:size], atol=1e-5)
 
 
-def test_sequence_frames_are_the_keras_models_for_lines_of_any_width():
+def test_sequence_frames_are_the_keras_models_for_lines_padded_as_it_learnt():
     model = load_model(MODELS_DIR / NUMBER_MODEL, "number")
     predictor = SequencePredictor(model)
     generator = np.random.default_rng(0)
-    for width in (40, 173, 64, 400):
-        line = (generator.random((LINE_HEIGHT, width)) > 0.8).astype(np.float32)
-        expected = model(line[np.newaxis, :, :, np.newaxis], training=False).numpy()[0]
-        got = predictor.probabilities(line)
-        assert got.shape == expected.shape
-        np.testing.assert_allclose(got, expected, atol=1e-5)
+
+    def line(width: int) -> np.ndarray:
+        return (generator.random((LINE_HEIGHT, width)) > 0.8).astype(np.float32)
+
+    for lines in ([line(40)], [line(173)], [line(400), line(340)], [line(64), line(44)]):
+        width = padded_width(max(line.shape[1] for line in lines))  # 48, 192, 448, 64
+        padded = np.zeros((len(lines), LINE_HEIGHT, width, 1), np.float32)
+        for row, image in enumerate(lines):
+            padded[row, :, : image.shape[1], 0] = image
+        expected = model(padded, training=False).numpy()
+        got = predictor.probabilities(lines)
+        for image, frames, keras_frames in zip(lines, got, expected, strict=True):
+            assert frames.shape == (-(-image.shape[1] // FRAME), BLANK + 1)  # 173 columns: 87 frames
+            np.testing.assert_allclose(frames, keras_frames[: len(frames)], atol=1e-5)
+
+
+def test_more_shapes_than_interpreters_kept_are_all_answered_right(digit_model, digits_seen):
+    images, _ = digits_seen
+    predictor = Predictor(digit_model)
+    expected = predictor.probabilities(images)
+    for size in [*range(1, MAX_SHAPES + 4), 1, 2]:  # the first sizes' interpreters are dropped, then made again
+        np.testing.assert_allclose(predictor.probabilities(images[:size]), expected[:size], atol=1e-5)

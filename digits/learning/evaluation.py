@@ -113,7 +113,7 @@ def score_numbers(model, held_out: PenDigits, *, composed: int = 300) -> dict:
         right = 0
         for number in numbers:
             line = draw_line(number, rng, PAGE_NUMBERS).astype(np.float32) / 255
-            right += "".join(str(s.digit) for s in best_path(predictor.probabilities(line))) == number.text
+            right += "".join(str(s.digit) for s in best_path(predictor.probabilities([line])[0])) == number.text
         accuracy[name] = round(right / max(len(numbers), 1), 5)
     return {"held_out_numbers": accuracy, "held_out_number_counts": {name: len(n) for name, n in sets.items()}}
 

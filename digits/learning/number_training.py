@@ -17,24 +17,23 @@ from digits.learning.mnist import Mnist
 from digits.learning.numbers import NumberSource, draw_lines
 from digits.learning.pen import PenDigits, split_writers
 from digits.learning.recipes import NumberRecipe
-from digits.reading.sequence import BLANK, FRAME, LINE_HEIGHT, MAX_LINE_WIDTH, best_path
+from digits.reading.sequence import BLANK, FRAME, LINE_HEIGHT, LINE_WIDTHS, best_path, padded_width
 
 logger = logging.getLogger(__name__)
-WIDTHS = (48, 64, 80, 96, 128, 160, 192, 256, 320, 448, 640, MAX_LINE_WIDTH)  # lines are padded to one
 
 
 def _dataset(
     lines: list[tuple[np.ndarray, str]], batch_size: int, *, shuffle: bool, max_length: int
 ) -> tf.data.Dataset:
     """Batches of ((images, widths), (labels, lengths)). Each line is padded to the next width in
-    WIDTHS and batched with lines of that width, and labels to ``max_length``: training sees a
-    dozen shapes of batch, not one per width."""
+    LINE_WIDTHS (as the reader pads it) and batched with lines of that width, and labels to
+    ``max_length``: training sees a dozen shapes of batch, not one per width."""
 
     def generate() -> Iterator:
         order = np.random.permutation(len(lines)) if shuffle else range(len(lines))
         for index in order:
             image, text = lines[index]
-            padded = next(width for width in WIDTHS if width >= image.shape[1])
+            padded = padded_width(image.shape[1])
             labels = np.full(max_length, BLANK, np.int32)
             labels[: len(text)] = [int(c) for c in text]
             yield np.pad(image, ((0, 0), (0, padded - image.shape[1])))[..., None], image.shape[1], labels, len(text)
@@ -45,8 +44,8 @@ def _dataset(
     )  # fmt: skip
     dataset = tf.data.Dataset.from_generator(generate, output_signature=signature).bucket_by_sequence_length(
         lambda image, width, label, length: tf.shape(image)[1],
-        bucket_boundaries=[width + 1 for width in WIDTHS[:-1]],
-        bucket_batch_sizes=[batch_size] * len(WIDTHS),
+        bucket_boundaries=[width + 1 for width in LINE_WIDTHS[:-1]],
+        bucket_batch_sizes=[batch_size] * len(LINE_WIDTHS),
     )
     return dataset.map(
         lambda image, width, label, length: ((tf.cast(image, tf.float32) / 255, width), (label, length))

@@ -12,45 +12,59 @@ from __future__ import annotations
 import os
 import tempfile
 import threading
+from collections import OrderedDict
+from collections.abc import Sequence
 
 import keras
 import numpy as np
 from ai_edge_litert.interpreter import Interpreter
 
 from digits import IMAGE_SIZE, NUM_CLASSES
-from digits.reading.sequence import LINE_HEIGHT
+from digits.reading.sequence import FRAME, LINE_HEIGHT, padded_width
 
 # Images per interpreter call: the interpreter keeps memory for its largest batch (about 0.2 MB
 # an image for the digit network), and larger batches are no faster on a CPU.
 CHUNK_SIZE = 64
+# Interpreters kept per network, one per shape of input: a line's dozen widths (read two at a
+# time), and the digit network's commonest batches.
+MAX_SHAPES = 16
 
 
 class LiteModel:
     """A Keras model converted to LiteRT, called by one thread at a time, for inputs of any
-    batch size (and width, for the sequence network)."""
+    batch size (and width, for the sequence network).
+
+    An interpreter is set up for one shape of input, and setting it up for another costs more
+    than a small call (0.3 to 1 ms for a line): it keeps an interpreter for each of the
+    MAX_SHAPES shapes it was called with last (a few MB each at most).
+    """
 
     def __init__(self, model: keras.Model, *, threads: int | None = None) -> None:
         with tempfile.TemporaryDirectory() as folder:
             path = os.path.join(folder, "model.tflite")
             model.export(path, format="litert", verbose=False)
             with open(path, "rb") as file:
-                content = file.read()
-        self._interpreter = Interpreter(model_content=content, num_threads=threads or os.cpu_count() or 1)
-        self._input = self._interpreter.get_input_details()[0]["index"]
-        self._output = self._interpreter.get_output_details()[0]["index"]
-        self._shape: tuple[int, ...] | None = None
+                self._content = file.read()
+        self._threads = threads or os.cpu_count() or 1
+        self._interpreters: OrderedDict[tuple[int, ...], Interpreter] = OrderedDict()  # the last used last
         self._lock = threading.Lock()  # an interpreter must not be called from two threads at once
 
     def __call__(self, inputs: np.ndarray) -> np.ndarray:
         inputs = np.ascontiguousarray(inputs, dtype=np.float32)
         with self._lock:
-            if inputs.shape != self._shape:
-                self._interpreter.resize_tensor_input(self._input, inputs.shape)
-                self._interpreter.allocate_tensors()
-                self._shape = inputs.shape
-            self._interpreter.set_tensor(self._input, inputs)
-            self._interpreter.invoke()
-            return self._interpreter.get_tensor(self._output)  # a copy
+            interpreter = self._interpreters.pop(inputs.shape, None) or self._interpreter(inputs.shape)
+            self._interpreters[inputs.shape] = interpreter
+            if len(self._interpreters) > MAX_SHAPES:
+                self._interpreters.popitem(last=False)
+            interpreter.set_tensor(interpreter.get_input_details()[0]["index"], inputs)
+            interpreter.invoke()
+            return interpreter.get_tensor(interpreter.get_output_details()[0]["index"])  # a copy
+
+    def _interpreter(self, shape: tuple[int, ...]) -> Interpreter:
+        interpreter = Interpreter(model_content=self._content, num_threads=self._threads)
+        interpreter.resize_tensor_input(interpreter.get_input_details()[0]["index"], shape)
+        interpreter.allocate_tensors()
+        return interpreter
 
 
 class Predictor:
@@ -74,14 +88,23 @@ class Predictor:
 
 
 class SequencePredictor:
-    """The sequence network: a line of any width -> frame-by-frame probabilities."""
+    """The sequence network: lines of any width -> frame-by-frame probabilities."""
 
     def __init__(self, model: keras.Model) -> None:
         self._call = LiteModel(model)
 
-    def probabilities(self, line: np.ndarray) -> np.ndarray:
-        """(LINE_HEIGHT, width) floats in 0..1 -> (frames, 11) probabilities (10 digits, then blank)."""
-        return self._call(np.asarray(line, np.float32)[np.newaxis, :, :, np.newaxis])[0]
+    def probabilities(self, lines: Sequence[np.ndarray]) -> list[np.ndarray]:
+        """(LINE_HEIGHT, width) floats in 0..1 -> for each line its (ceil(width / FRAME), 11)
+        probabilities (10 digits, then blank).
+
+        The lines are read in one call, each padded with paper to the next of LINE_WIDTHS beyond
+        the widest, as the network learnt: a dozen shapes of input for a given count of lines.
+        """
+        lines = [np.asarray(line, np.float32) for line in lines]
+        batch = np.zeros((len(lines), LINE_HEIGHT, padded_width(max(line.shape[1] for line in lines)), 1), np.float32)
+        for row, line in enumerate(lines):
+            batch[row, :, : line.shape[1], 0] = line
+        return [frames[: -(-line.shape[1] // FRAME)] for line, frames in zip(lines, self._call(batch), strict=True)]
 
     def warm_up(self) -> None:
-        self.probabilities(np.zeros((LINE_HEIGHT, 64), np.float32))
+        self.probabilities([np.zeros((LINE_HEIGHT, 64), np.float32)])

@@ -327,7 +327,8 @@ class DigitReader:
         """The ink as the sequence networks' lines, one per squeeze, and each network's (frames, 11)
         outputs for each line: a view per network and width, the first network's first."""
         lines = preprocess_lines(crop, SQUEEZES)
-        frames = tuple(network.probabilities(line.image) for network in self._sequences for line in lines)
+        images = [line.image for line in lines]
+        frames = tuple(frame for network in self._sequences for frame in network.probabilities(images))
         return Views(lines * len(self._sequences), frames)
 
     def _read_line(self, crop: np.ndarray, box: Box, images: _Images, views: Views) -> list[Reading] | None:

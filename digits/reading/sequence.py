@@ -25,6 +25,15 @@ LINE_MARGIN = 8  # px of paper before and after the ink
 FRAME = 2  # columns of the line per output frame of the network
 BLANK = NUM_CLASSES  # CTC's blank is the class after the ten digits
 MAX_LINE_WIDTH = 1024  # a longer line (some 60 digits) is squeezed to this width
+# A line is read padded with paper to the next of these widths, as the networks learnt
+# (``digits.learning.number_training`` batches lines of one padded width): a dozen shapes of
+# input for the interpreter, not one per drawing.
+LINE_WIDTHS = (48, 64, 80, 96, 128, 160, 192, 256, 320, 448, 640, MAX_LINE_WIDTH)
+
+
+def padded_width(width: int) -> int:
+    """The width a line of ``width`` columns is padded to (LINE_WIDTHS)."""
+    return next(padded for padded in LINE_WIDTHS if padded >= width)
 
 
 @dataclass(frozen=True)
@@ -87,7 +96,7 @@ class Views:
 
     lines: tuple[Line, ...]
     frames: tuple[np.ndarray, ...]
-    # Each reading's score, worked out once (about 2 ms a view for six digits).
+    # Each reading's score, worked out once (about 1 ms for six digits).
     _scores: dict[str, float] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def log_likelihood(self, digits: str) -> float:
