@@ -19,6 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 from hostile import (  # noqa: E402
     api_calls,
     blob_with_index,
+    dashes,
     digit_png,
     dot_grid,
     many_layers,
@@ -60,6 +61,9 @@ def main() -> None:
                 "a canvas of 10,000 specks, to /predict": lambda: send_image(http, url, dot_grid(10_000, dot=2)),
                 "a 1-byte blob posted as layer 20,000,000": lambda: blob_with_index(http, url, 20_000_000).text,
                 "8 layers, one 50 KB file, no composite, to /predict": lambda: many_layers(http, url, layers=8),
+                "32 dashes, 1.1 to 200 times as wide as tall, to /read_number": lambda: ", ".join(
+                    sorted({str(send_image(http, url, dash, api_name="read_number").get("number")) for dash in dashes()})
+                ),
                 "150 calls to /gradio_api/call/predict": lambda: f"{api_calls(http, url, 150)} of 150 read",
                 "200 saves of a correction from one client": lambda: "; ".join(
                     f"{count}x {text}" for text, count in _tally(saves(http, url, 200)).items()

@@ -40,6 +40,18 @@ def digit_png(digit: int = 3, *, left: float = 200, brush: float = 30) -> bytes:
     return png(draw_digit(digit, left=left, top=150, height=450, brush=brush))
 
 
+def dashes(count: int = 32) -> list[bytes]:
+    """Canvases with one dash each, from a little wider than tall to 200 times: lines of every width
+    the sequence networks read (LINE_WIDTHS: 11 of the 12), so each keeps as many interpreters as it may."""
+    images = []
+    for aspect in np.geomspace(1.1, 200, count):
+        image = Image.new("L", (800, 800), 255)
+        height = max(4.0, 760 / aspect)
+        ImageDraw.Draw(image).rectangle([20, 400 - height / 2, 20 + height * aspect, 400 + height / 2], fill=0)
+        images.append(png(image))
+    return images
+
+
 def huge_photo(side: int = 6000) -> bytes:
     """The largest photo an API caller may send: a digit on a 36 MP page, a PNG of a few hundred KB."""
     image = Image.new("L", (side, side), 235)

@@ -57,11 +57,11 @@ def predict(http: httpx.Client, url: str, drawing: bytes | dict[str, bytes], *, 
         name: {"path": path, "meta": {"_type": "gradio.FileData"}}
         for name, path in zip(parts, uploaded.json(), strict=True)
     }
-    if api_name == "predict":
+    if api_name == "predict_image":
+        value = files["composite"]
+    else:  # a sketchpad's value, for /predict and /read_number
         value = {"background": files.get("background"), "layers": [files["layer"]] if "layer" in files else [],
                  "composite": files["composite"]}  # fmt: skip
-    else:
-        value = files["composite"]
     call = http.post(f"{url}/gradio_api/call/{api_name}", json={"data": [value]})
     call.raise_for_status()
     event_id = call.json()["event_id"]

@@ -3,12 +3,13 @@ from any number of threads."""
 
 from __future__ import annotations
 
+import math
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
 
-from digits.reading.inference import MAX_SHAPES, Predictor, SequencePredictor
+from digits.reading.inference import MAX_KEPT_INPUTS, Predictor, SequencePredictor
 from digits.reading.sequence import BLANK, FRAME, LINE_HEIGHT, padded_width
 from digits.settings import MODELS_DIR, NUMBER_MODEL
 from digits.storage.files import load_model
@@ -68,9 +69,12 @@ def test_sequence_frames_are_the_keras_models_for_lines_padded_as_it_learnt():
             np.testing.assert_allclose(frames, keras_frames[: len(frames)], atol=1e-5)
 
 
-def test_more_shapes_than_interpreters_kept_are_all_answered_right(digit_model, digits_seen):
+def test_interpreters_are_kept_within_their_budget_and_all_answer_right(digit_model, digits_seen):
     images, _ = digits_seen
+    expected = Predictor(digit_model).probabilities(images)
     predictor = Predictor(digit_model)
-    expected = predictor.probabilities(images)
-    for size in [*range(1, MAX_SHAPES + 4), 1, 2]:  # the first sizes' interpreters are dropped, then made again
+    kept = predictor._call._interpreters
+    for size in [1, 2, 64, 20, 1]:  # 64 and 20 images are more than the budget: the oldest go
         np.testing.assert_allclose(predictor.probabilities(images[:size]), expected[:size], atol=1e-5)
+        assert sum(math.prod(shape) for shape in kept) <= MAX_KEPT_INPUTS
+    assert list(kept) == [(20, 28, 28, 1), (1, 28, 28, 1)]  # the last used, oldest first

@@ -9,6 +9,7 @@ about 0.5 ms there, against 3.2 ms through a traced ``tf.function`` (and tens of
 
 from __future__ import annotations
 
+import math
 import os
 import tempfile
 import threading
@@ -25,9 +26,12 @@ from digits.reading.sequence import FRAME, LINE_HEIGHT, padded_width
 # Images per interpreter call: the interpreter keeps memory for its largest batch (about 0.2 MB
 # an image for the digit network), and larger batches are no faster on a CPU.
 CHUNK_SIZE = 64
-# Interpreters kept per network, one per shape of input: a line's dozen widths (read two at a
-# time), and the digit network's commonest batches.
-MAX_SHAPES = 16
+# A network keeps an interpreter for each shape of input it was called with last, while their
+# inputs add up to at most this many numbers: a pair of lines at each width to 192 columns, or a
+# batch of 64 digits and a few smaller. Each interpreter holds its own copy of the weights and
+# memory that grows with its input: keeping one for every width of line the sequence networks
+# may meet took 75 MB more than no interpreter kept; within this budget, 11 MB.
+MAX_KEPT_INPUTS = 2**16
 
 
 class LiteModel:
@@ -35,8 +39,9 @@ class LiteModel:
     batch size (and width, for the sequence network).
 
     An interpreter is set up for one shape of input, and setting it up for another costs more
-    than a small call (0.3 to 1 ms for a line): it keeps an interpreter for each of the
-    MAX_SHAPES shapes it was called with last (a few MB each at most).
+    than a small call (0.3 to 1 ms for a line): so it keeps an interpreter for each of the shapes
+    it was called with last, up to MAX_KEPT_INPUTS numbers of input in all. Shapes are few: lines
+    come in a dozen widths (``padded_width``), two at a time, and digits in batches of 1 to 16.
     """
 
     def __init__(self, model: keras.Model, *, threads: int | None = None) -> None:
@@ -54,7 +59,7 @@ class LiteModel:
         with self._lock:
             interpreter = self._interpreters.pop(inputs.shape, None) or self._interpreter(inputs.shape)
             self._interpreters[inputs.shape] = interpreter
-            if len(self._interpreters) > MAX_SHAPES:
+            while len(self._interpreters) > 1 and sum(map(math.prod, self._interpreters)) > MAX_KEPT_INPUTS:
                 self._interpreters.popitem(last=False)
             interpreter.set_tensor(interpreter.get_input_details()[0]["index"], inputs)
             interpreter.invoke()
