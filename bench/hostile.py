@@ -62,7 +62,9 @@ def main() -> None:
                 "a 1-byte blob posted as layer 20,000,000": lambda: blob_with_index(http, url, 20_000_000).text,
                 "8 layers, one 50 KB file, no composite, to /predict": lambda: many_layers(http, url, layers=8),
                 "32 dashes, 1.1 to 200 times as wide as tall, to /read_number": lambda: ", ".join(
-                    sorted({str(send_image(http, url, dash, api_name="read_number").get("number")) for dash in dashes()})
+                    sorted(
+                        {str(send_image(http, url, dash, api_name="read_number").get("number")) for dash in dashes()}
+                    )
                 ),
                 "150 calls to /gradio_api/call/predict": lambda: f"{api_calls(http, url, 150)} of 150 read",
                 "200 saves of a correction from one client": lambda: "; ".join(

@@ -113,6 +113,17 @@ def test_real_numbers_of_held_out_writers_are_read(reader, pen):
     assert right / len(picked) >= 0.88  # 93 of these; 93 % of all 328 in the bench's last run
 
 
+@pytest.mark.parametrize(("index", "truth"), [(60, "1234567"), (85, "01")])
+def test_the_reading_both_kinds_of_network_find_likeliest_wins(reader, pen, index, truth):
+    """Held-out writers' numbers where the reading the sequence networks alone find likelier has a
+    digit wrong or unsure ("12?4567", "81"), and the digit network's opinion of each digit in its
+    own ink turns the choice to the right one (``DigitReader._read_number``)."""
+    number = windows(real_numbers(split_by_writer(pen)[1]))[index]
+    rng = np.random.default_rng(1000 + index)
+    drawing = sketch(number.strokes, rng, height=rng.uniform(100, 320), brush=PAGE_BRUSH)
+    assert number.text == truth and reader.read(drawing).text == truth
+
+
 def test_every_line_is_weighed_by_both_sequence_networks(reader):
     """The app reads numbers with two sequence networks: each reads each line at each width, and a
     reading's score is its mean log-likelihood over all those views."""

@@ -271,30 +271,37 @@ class DigitReader:
 
         It is read two ways: piece by piece (``_read_groups``; one wide piece that the digit
         network reads whole with near certainty is one digit, a wide 0 or 5), and all the ink as
-        one line (``_read_line``). Where the two disagree, the reading that the sequence networks
-        find likelier for the whole line, read at each of SQUEEZES' widths, wins
-        (``Views.log_likelihood``); for one wide piece, with ONE_DIGIT_ODDS in favour of one
-        digit: the networks learnt numbers, and may read a lone wide digit as two.
+        one line (``_read_line``). Where the two disagree, the reading likelier to both kinds of
+        network wins: the sequence networks' likelihood of its digits for the whole line, read at
+        each of SQUEEZES' widths (``Views.log_likelihood``), times the digit network's
+        probability of each digit in its own ink. For one wide piece, the line's reading and one
+        digit are weighed by the sequence networks alone, with ONE_DIGIT_ODDS in favour of one
+        digit: they learnt numbers, and may read a lone wide digit as two.
         """
         images = _Images(self.probabilities)  # a digit that both readings find is preprocessed and read once
         views = self._views(crop)
         as_line = self._read_line(crop, box, images, views)
         whole = None
-        if len(groups) == 1:  # one wide piece: its reading piece by piece is the line's
+        if len(groups) == 1:
             whole = self._whole(crop)
-            by_pieces = None if whole is not None and float(whole[1].max()) >= SURE_WHOLE else as_line
-        else:
-            by_pieces = self._read_groups(groups, box, images)
+            if whole is None or float(whole[1].max()) < SURE_WHOLE or not as_line:
+                return as_line, whole
+            one_digit = views.log_likelihood(str(whole[1].argmax())) + ONE_DIGIT_ODDS
+            return (as_line if views.log_likelihood(_digits(as_line)) > one_digit else None), whole
+        by_pieces = self._read_groups(groups, box, images)
         if _digits(by_pieces) == _digits(as_line):
             return by_pieces, whole
 
         def likelihood(digits: list[Reading] | None) -> float:
             nonlocal whole
             if digits:
-                return views.log_likelihood(_digits(digits))
+                probabilities = images.probabilities([digit.seen for digit in digits])
+                read = probabilities[np.arange(len(digits)), [digit.digit for digit in digits]]
+                return views.log_likelihood(_digits(digits)) + float(np.log(np.maximum(read, 1e-9)).sum())
             whole = whole or self._whole(crop)
-            odds = ONE_DIGIT_ODDS if len(groups) == 1 else 0.0
-            return -np.inf if whole is None else views.log_likelihood(str(whole[1].argmax())) + odds
+            if whole is None:
+                return -np.inf
+            return views.log_likelihood(str(whole[1].argmax())) + float(np.log(whole[1].max()))
 
         return max((by_pieces, as_line), key=likelihood), whole
 
