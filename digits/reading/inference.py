@@ -57,8 +57,10 @@ class LiteModel:
     def __call__(self, inputs: np.ndarray) -> np.ndarray:
         inputs = np.ascontiguousarray(inputs, dtype=np.float32)
         with self._lock:
-            interpreter = self._interpreters.pop(inputs.shape, None) or self._interpreter(inputs.shape)
-            self._interpreters[inputs.shape] = interpreter
+            interpreter = self._interpreters.pop(inputs.shape, None)
+            if interpreter is None:
+                interpreter = self._interpreter(inputs.shape)
+            self._interpreters[inputs.shape] = interpreter  # the last used, last
             while len(self._interpreters) > 1 and sum(map(math.prod, self._interpreters)) > MAX_KEPT_INPUTS:
                 self._interpreters.popitem(last=False)
             interpreter.set_tensor(interpreter.get_input_details()[0]["index"], inputs)

@@ -66,8 +66,9 @@ def label_pieces(mask: np.ndarray) -> tuple[np.ndarray, int]:
 
     Runs of ink in each row are joined with the runs they touch in the row above; the runs a
     run touches are a range of them, found by binary search. Components follow by hooking each
-    joined pair's larger root under the smaller and halving paths until every pair agrees: a
-    few rounds of array work for a drawing's few hundred runs, not a loop over them.
+    joined pair's larger root under the smaller, then jumping pointers to the roots, until every
+    pair agrees: each round at least halves the trees in a component, so a few rounds of array
+    work stand for a loop over every run.
 
     Raises:
         DrawingRefused: more than MAX_RUNS runs (before any of the per-run work).
