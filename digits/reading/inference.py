@@ -51,6 +51,9 @@ class LiteModel:
             with open(path, "rb") as file:
                 self._content = file.read()
         self._threads = threads or os.cpu_count() or 1
+        # The input's and output's places are the model's, the same in every interpreter of it.
+        details = Interpreter(model_content=self._content)
+        self._input, self._output = details.get_input_details()[0]["index"], details.get_output_details()[0]["index"]
         self._interpreters: OrderedDict[tuple[int, ...], Interpreter] = OrderedDict()  # the last used last
         self._lock = threading.Lock()  # an interpreter must not be called from two threads at once
 
@@ -63,13 +66,13 @@ class LiteModel:
             self._interpreters[inputs.shape] = interpreter  # the last used, last
             while len(self._interpreters) > 1 and sum(map(math.prod, self._interpreters)) > MAX_KEPT_INPUTS:
                 self._interpreters.popitem(last=False)
-            interpreter.set_tensor(interpreter.get_input_details()[0]["index"], inputs)
+            interpreter.set_tensor(self._input, inputs)
             interpreter.invoke()
-            return interpreter.get_tensor(interpreter.get_output_details()[0]["index"])  # a copy
+            return interpreter.get_tensor(self._output)  # a copy
 
     def _interpreter(self, shape: tuple[int, ...]) -> Interpreter:
         interpreter = Interpreter(model_content=self._content, num_threads=self._threads)
-        interpreter.resize_tensor_input(interpreter.get_input_details()[0]["index"], shape)
+        interpreter.resize_tensor_input(self._input, shape)
         interpreter.allocate_tensors()
         return interpreter
 

@@ -334,8 +334,8 @@ class DigitReader:
         """The ink as the sequence networks' lines, one per squeeze, and each network's (frames, 11)
         outputs for each line: a view per network and width, the first network's first."""
         lines = preprocess_lines(crop, SQUEEZES)
-        images = [line.image for line in lines]
-        frames = tuple(frame for network in self._sequences for frame in network.probabilities(images))
+        pictures = [line.image for line in lines]  # each network reads all the widths in one call
+        frames = tuple(frame for network in self._sequences for frame in network.probabilities(pictures))
         return Views(lines * len(self._sequences), frames)
 
     def _read_line(self, crop: np.ndarray, box: Box, images: _Images, views: Views) -> list[Reading] | None:

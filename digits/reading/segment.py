@@ -92,9 +92,8 @@ def label_pieces(mask: np.ndarray) -> tuple[np.ndarray, int]:
     below = np.repeat(np.arange(count), touching)
     above = np.repeat(first, touching) + np.arange(touching.sum()) - np.repeat(np.cumsum(touching) - touching, touching)
     root = np.arange(count)
-    while not np.array_equal(root[below], root[above]):
-        low, high = np.minimum(root[below], root[above]), np.maximum(root[below], root[above])
-        np.minimum.at(root, high, low)
+    while not np.array_equal(lower := root[below], upper := root[above]):
+        np.minimum.at(root, np.maximum(lower, upper), np.minimum(lower, upper))
         while not np.array_equal(root, root[root]):
             root = root[root]
     _, run_labels = np.unique(root, return_inverse=True)  # each component's first run is its root
