@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import importlib.util
 import logging
+import os
 from typing import Any
 
 import gradio as gr
@@ -36,6 +37,11 @@ EXAMPLES = [
 # Every event that runs a model shares one limit, sized for the two cores of a free Space.
 MODEL_EVENTS = {"concurrency_id": "model", "concurrency_limit": 2}
 SESSION_MINUTES = 30  # how long the page keeps a visitor's last reading (for "why" and "wrong?")
+# Gradio sums up its last events (up to 10,000, for the figures on the API page) in a pandas
+# table after every event unless told otherwise: 5 ms of CPU once 400 events are kept, 19 ms
+# once 10,000 are, for each of the three events a stroke on the page sets off. Every
+# ANALYTICS_EVERY events is often enough for those figures (bench/load.py: the difference).
+ANALYTICS_EVERY = 1000
 
 
 def read(value: Any) -> Reading:
@@ -190,6 +196,7 @@ def launch(**overrides: Any):
         # drawings per visit, on shared computers too; "Wrong?" is how a drawing is kept.
         "run_history": False, "footer_links": ["api", "gradio", "settings"],
     }  # fmt: skip
+    os.environ.setdefault("GRADIO_ANALYTICS_CACHE_FREQUENCY", str(ANALYTICS_EVERY))  # read by demo.queue()
     # Formatting events (the details, Clear, loading an example) run without a limit; a few
     # hundred waiting readings are at most a few seconds of work, each bounded (digits.reading).
     return demo.queue(max_size=256, default_concurrency_limit=None).launch(**(options | overrides))
