@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from conftest import PROJECT_DIR
 from gradio_client import handle_file
-from PIL import Image
+from PIL import Image, ImageDraw
 
 from digits.learning.evaluation import compose_number
 from digits.learning.numbers import real_numbers, windows
@@ -122,6 +122,33 @@ def test_the_reading_both_kinds_of_network_find_likeliest_wins(reader, pen, inde
     rng = np.random.default_rng(1000 + index)
     drawing = sketch(number.strokes, rng, height=rng.uniform(100, 320), brush=PAGE_BRUSH)
     assert number.text == truth and reader.read(drawing).text == truth
+
+
+@pytest.mark.parametrize(("index", "truth"), [(22, "43210"), (140, "80")])
+def test_a_small_digit_whose_loops_fill_is_a_digit_not_a_blob(reader, pen, index, truth):
+    """Held-out writers' numbers drawn small for the page's brush: loops of their 3 and 2 (or 0)
+    fill, and with a lone digit's blob rule these came back as "4??10" and "8?"
+    (``NUMBER_BLOB_FILL``)."""
+    number = windows(real_numbers(split_by_writer(pen)[1]))[index]
+    rng = np.random.default_rng(1000 + index)
+    drawing = sketch(number.strokes, rng, height=rng.uniform(100, 320), brush=PAGE_BRUSH)
+    assert number.text == truth and reader.read(drawing).text == truth
+
+
+def test_a_scribble_beside_digits_is_still_unsure(reader):
+    """A dense hatch drawn after a number is no digit of it ("2025?"), though the networks read a
+    digit in it (a filled ellipse, 65 % of its box once preprocessed, is read as a 0)."""
+    drawing = Image.open(PROJECT_DIR / "examples" / "numbers" / "2025.png").convert("L")
+    _, (_, top, right, bottom) = crop_ink(drawing_ink(drawing))
+    side = bottom - top
+    canvas = Image.new("L", (right + 2 * side, drawing.height), 255)
+    canvas.paste(drawing)
+    pen, left = ImageDraw.Draw(canvas), right + side // 3
+    for step in range(0, side, 20):
+        pen.line([(left + step, top), (left, top + step)], fill=0, width=36)
+        pen.line([(left + side - step, bottom), (left + side, bottom - step)], fill=0, width=36)
+    reading = reader.read(canvas)
+    assert reading.text == "2025?" and reading.parts[-1].status == "uncertain"
 
 
 def test_every_line_is_weighed_by_both_sequence_networks(reader):
