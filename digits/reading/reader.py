@@ -80,8 +80,9 @@ SQUEEZES = (1.0, 0.85)
 # columns are cut through ink (the digit touches a neighbour), the digit network sees bits of the
 # neighbour too, and the sequence networks weigh more. On numbers composed of the held-out
 # writers' digits, touching, 800 drawings: 0.5 everywhere read 45.6 % right, 0.8 where cut 60.7 %
-# (0.9: 61.5 %); their real numbers (8 renderings) 94.13 -> 94.32 %, the validation writers'
-# 96.47 % either way.
+# (0.9: 61.5 %); their real numbers (bench/number_reading.py, 8 renderings) 94.0 -> 94.4 %,
+# 78.8 -> 81.1 % of those that touch; the validation writers' 96.5 % either way. Scribbles read as
+# numbers get fewer "?" (bench/uncertainty.py: 67.6 -> 67.0 % marked unsure).
 SEQUENCE_WEIGHT = 0.5
 SEQUENCE_WEIGHT_CUT = 0.8
 
