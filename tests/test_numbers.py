@@ -9,8 +9,9 @@ from gradio_client import handle_file
 from PIL import Image, ImageDraw
 
 from digits.learning.evaluation import compose_number
-from digits.learning.numbers import SPACINGS, compose, real_numbers, windows
+from digits.learning.numbers import SPACINGS, NumberSource, compose, real_numbers, windows
 from digits.learning.pen import split_by_writer
+from digits.learning.recipes import NumberRecipe
 from digits.learning.renders import PAGE_BRUSH, sketch
 from digits.reading.preprocess import crop_ink, drawing_ink, preprocess
 from digits.reading.reader import SQUEEZES
@@ -85,6 +86,18 @@ def test_segment_finds_digits_left_to_right(mnist):
     for part in parts:  # each box holds its part's ink, and nothing outside its box is kept
         x0, y0, x1, y1 = part.box
         assert part.ink.shape == (y1 - y0, x1 - x0) and part.ink.any()
+
+
+@pytest.mark.parametrize("share", [0.0, 0.25, 1.0])
+def test_composed_numbers_write_their_share_of_digits_in_a_style(pen, share):
+    """A 7's styles add a bar (and a tick): the share of the sevens drawn in one stroke that come
+    out with more strokes is the recipe's share."""
+    source = NumberSource(pen, np.zeros((0, 28, 28), np.uint8), np.zeros(0, int), NumberRecipe(style_share=share))
+    rng = np.random.default_rng(0)
+    plain = [i for i in np.flatnonzero(pen.labels == 7) if len(pen.strokes[i]) == 1][:400]
+    styled = [len(source.pen_digit(i, rng)) > 1 for i in plain]
+    assert len(plain) == 400
+    assert np.mean(styled) == pytest.approx(share, abs=0.06)
 
 
 @pytest.mark.parametrize("spacing, length, at_least", [("apart", 3, 0.9), ("touching", 2, 0.75)])

@@ -18,6 +18,7 @@ from digits.learning.pen import PenDigits
 from digits.learning.recipes import NumberRecipe
 from digits.learning.renders import Spread
 from digits.learning.strokes import Strokes, augment, bounds, normalize, random_placement
+from digits.learning.styles import STYLES, is_plain, styled
 from digits.reading.sequence import preprocess_line
 
 BOXED = {"aga", "imp", "tos", "ibm"}  # one digit per box: where digits sit means nothing
@@ -162,9 +163,17 @@ class NumberSource:
             )
         own = self.by_writer[self.writers[rng.integers(len(self.writers))]]
         picks = own[rng.integers(len(own), size=length)]
-        return compose(
-            [self.pen.strokes[i] for i in picks], "".join(str(self.pen.labels[i]) for i in picks), rng, spacing=spacing
-        )
+        digits = [self.pen_digit(i, rng) for i in picks]
+        return compose(digits, "".join(str(self.pen.labels[i]) for i in picks), rng, spacing=spacing)
+
+    def pen_digit(self, index: int, rng: np.random.Generator) -> Strokes:
+        """The pen digit's strokes; with chance ``style_share``, written in one of its styles
+        (styles.STYLES) that it can take: a crossed 7, a flagged 1, a slashed 0..."""
+        strokes, digit = self.pen.strokes[index], int(self.pen.labels[index])
+        if self.recipe.style_share == 0 or rng.random() >= self.recipe.style_share:
+            return strokes
+        fitting = [name for name, (kind, _) in STYLES.items() if kind == digit and is_plain(name, normalize(strokes))]
+        return styled(fitting[rng.integers(len(fitting))], strokes, rng) if fitting else strokes
 
 
 def _draw_lines(job: tuple[NumberSource, int, int]) -> list[tuple[np.ndarray, str]]:

@@ -63,6 +63,9 @@ class NumberRecipe:
     real_share: float = 0.3  # of them, stretches of real numbers as their writers spaced them
     mnist_share: float = 0.1  # composed of MNIST digits (the rest: of one pen writer's digits)
     mnist_digits: int = 3_000  # the first MNIST training digits, whose centre lines make those
+    # Of the pen digits composed into numbers, the share written in one of the styles the digit
+    # network learns too (digits.learning.styles: crossed 7s, flagged 1s, slashed 0s...).
+    style_share: float = 0.25
     # How the composed numbers' digits are spaced (digits.learning.numbers.SPACINGS). The app reads
     # digits that stand apart with the digit network, so the sequence network learns mostly
     # digits that touch.
@@ -82,6 +85,8 @@ class NumberRecipe:
 # Alone it read more of the held-out writers' numbers whose digits stand apart and fewer of
 # those that touch; together they read more of both (README, "Numbers").
 PAGE_NUMBER_RECIPE = dataclasses.replace(
-    NumberRecipe(), spread=Spread(min_height=40, max_height=320, stock_brush_share=0.25, page_brush_share=0.45)
+    NumberRecipe(),
+    spread=Spread(min_height=40, max_height=320, stock_brush_share=0.25, page_brush_share=0.45),
+    style_share=0.0,  # as the shipped one was trained, before styles were composed into numbers
 )
 QUICK_NUMBER_RECIPE = dataclasses.replace(NumberRecipe(), epochs=3, lines=4_000, validation_lines=300)
