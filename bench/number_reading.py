@@ -120,6 +120,8 @@ def main() -> None:
                 "accuracy": float(np.mean([o[reader] for o in outcomes])) if outcomes else None,
             }
 
+    # Each part draws from its own random stream, so that the size of one (--count, --renderings)
+    # does not change which drawings another part reads.
     rng = np.random.default_rng(0)
     print(f"| set | drawings | {' | '.join(names)} |\n|---|---:|{'---:|' * len(names)}")
 
@@ -152,6 +154,7 @@ def main() -> None:
     # Composed of MNIST test digits.
     mnist = load_mnist(args.data_dir)
     x, y = mnist.x_test[:MNIST_HELD_OUT], mnist.y_test[:MNIST_HELD_OUT]
+    rng = np.random.default_rng(2)
     for spacing in SPACINGS:
         outcomes = []
         for length in range(2, 7):
@@ -163,6 +166,7 @@ def main() -> None:
         row(f"MNIST composed, {spacing}")
 
     # Lone digits: read as one digit, not split.
+    rng = np.random.default_rng(3)
     for name, images in (
         ("MNIST test, sketched", (render_sketch(digit, rng) for digit in x[: args.singles])),
         (
