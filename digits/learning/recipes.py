@@ -82,11 +82,9 @@ class NumberRecipe:
 # The app reads each number with two sequence networks and weighs every reading by both
 # (digits.reading.reader): the one above, and this one, trained on more lines drawn with the
 # page's own 36 px brush (45 % of them against 15 %; the stock 50 px brush 25 % against 35 %).
-# Alone it read more of the held-out writers' numbers whose digits stand apart and fewer of
-# those that touch; together they read more of both (README, "Numbers").
+# Together they read more of the held-out writers' numbers than the first alone (README, "Numbers").
 PAGE_NUMBER_RECIPE = dataclasses.replace(
     NumberRecipe(),
     spread=Spread(min_height=40, max_height=320, stock_brush_share=0.25, page_brush_share=0.45),
-    style_share=0.0,  # as the shipped one was trained, before styles were composed into numbers
 )
 QUICK_NUMBER_RECIPE = dataclasses.replace(NumberRecipe(), epochs=3, lines=4_000, validation_lines=300)
