@@ -20,7 +20,8 @@ The sets:
   (``digits.learning.numbers.real_numbers``; stretches of 2 to 6 digits), drawn with the page's
   36 px brush, 100 to 320 px tall, anywhere on the canvas (``--renderings`` times each, at
   new sizes and places: there are only 328). "touching": some two digits' ink touches on the
-  canvas, which depends on the drawing's size as much as on the writer.
+  canvas, which depends on the drawing's size as much as on the writer. A few writers draw most
+  of the drawings that touch, so each writer's share read right is also averaged over writers.
 - Composed numbers: MNIST test digits (the first 5,000, never trained on) side by side at three
   spacings (``digits.learning.evaluation.compose_number``), 2 to 6 digits.
 - Lone digits: MNIST test digits drawn as sketches (``render_sketch``) and the held-out writers'
@@ -120,6 +121,16 @@ def main() -> None:
                 "accuracy": float(np.mean([o[reader] for o in outcomes])) if outcomes else None,
             }
 
+    def tally_writers(name: str, by_writer: dict[str, list[dict[str, bool]]]) -> None:
+        """Each writer's share read right, averaged: a few writers draw most of the drawings
+        whose digits touch, and the pooled share is as much theirs as the reader's."""
+        for reader in names:
+            results[reader][f"{name}, mean of {len(by_writer)} writers' shares"] = {
+                "count": sum(len(outcomes) for outcomes in by_writer.values()),
+                "accuracy": float(np.mean([np.mean([o[reader] for o in outcomes]) for outcomes in by_writer.values()])),
+                "writers": len(by_writer),
+            }
+
     # Each part draws from its own random stream, so that the size of one (--count, --renderings)
     # does not change which drawings another part reads.
     rng = np.random.default_rng(0)
@@ -137,15 +148,20 @@ def main() -> None:
         numbers = [numbers[i] for i in np.random.default_rng(1).permutation(len(numbers))[: args.real]]
     by_kind: dict[str, list] = {"apart": [], "touching": []}
     by_length: dict[int, list] = {}
+    by_writer: dict[str, dict[str, list]] = {"all": {}, "touching": {}}
     for number in numbers:
         for _ in range(args.renderings):
             image, touching = draw_number(number, rng)
             outcome = read(image, number.text, f"real {len(number.text)}")
             by_kind["touching" if touching else "apart"].append(outcome)
             by_length.setdefault(len(number.text), []).append(outcome)
+            for kind in ("all", "touching") if touching else ("all",):
+                by_writer[kind].setdefault(number.writer, []).append(outcome)
     tally("real numbers, all", [o for kind in by_kind.values() for o in kind])
+    tally_writers("real numbers, all", by_writer["all"])
     tally("real, no digits touch", by_kind["apart"])
     tally("real, some digits touch", by_kind["touching"])
+    tally_writers("real, some digits touch", by_writer["touching"])
     for length in sorted(by_length):
         tally(f"real, {length} digits", by_length[length])
     for name in results[names[0]]:
