@@ -84,7 +84,6 @@ class NumberRecipe:
 # page's own 36 px brush (45 % of them against 15 %; the stock 50 px brush 25 % against 35 %).
 # Together they read more of the held-out writers' numbers than the first alone (README, "Numbers").
 PAGE_NUMBER_RECIPE = dataclasses.replace(
-    NumberRecipe(),
-    spread=Spread(min_height=40, max_height=320, stock_brush_share=0.25, page_brush_share=0.45),
+    NumberRecipe(), spread=Spread(min_height=40, max_height=320, stock_brush_share=0.25, page_brush_share=0.45)
 )
 QUICK_NUMBER_RECIPE = dataclasses.replace(NumberRecipe(), epochs=3, lines=4_000, validation_lines=300)
