@@ -116,7 +116,7 @@ def test_numbers_of_held_out_digits_are_read(reader, mnist, spacing, length, at_
 def test_touching_digits_weigh_the_sequence_networks_more(reader, pen):
     """Four of a held-out writer's digits composed touching: where a digit's columns are cut
     through ink, the digit network sees bits of its neighbours, and the sequence networks'
-    opinion weighs more (``SEQUENCE_WEIGHT_CUT``). 30 of these 40 read right; 20 with both
+    opinion weighs more (``SEQUENCE_WEIGHT_CUT``). 29 of these 40 read right; 18 with both
     opinions weighed alike."""
     rng = np.random.default_rng(12)
     held_out = split_by_writer(pen)[1]
@@ -140,7 +140,7 @@ def test_real_numbers_of_held_out_writers_are_read(reader, pen):
         reader.read(sketch(number.strokes, rng, height=rng.uniform(100, 320), brush=PAGE_BRUSH)).text == number.text
         for number in picked
     )
-    assert right / len(picked) >= 0.88  # 93 of these; 94.4 % of all 328, drawn 8 times each, in the bench's last run
+    assert right / len(picked) >= 0.88  # 92 of these; 94.7 % of all 328, drawn 8 times each, in the bench's last run
 
 
 @pytest.mark.parametrize(("index", "truth"), [(60, "1234567"), (85, "01")])

@@ -172,7 +172,8 @@ class NumberSource:
         strokes, digit = self.pen.strokes[index], int(self.pen.labels[index])
         if self.recipe.style_share == 0 or rng.random() >= self.recipe.style_share:
             return strokes
-        fitting = [name for name, (kind, _) in STYLES.items() if kind == digit and is_plain(name, normalize(strokes))]
+        unit = normalize(strokes)
+        fitting = [name for name, (kind, _) in STYLES.items() if kind == digit and is_plain(name, unit)]
         return styled(fitting[rng.integers(len(fitting))], strokes, rng) if fitting else strokes
 
 
