@@ -100,10 +100,9 @@ def style_strokes(pen: PenDigits, *, per_style: int, seed: int) -> tuple[list[St
     """``per_style`` digits of each style in STYLES, made from ``pen``'s plain digits of its kind:
     their unit strokes, labels and style names."""
     rng = np.random.default_rng(seed)
-    unit = [normalize(digit) for digit in pen.strokes]  # as styled() sees them: a style may need exactly that
     strokes, labels, names = [], [], []
     for name, (digit, _) in STYLES.items():
-        candidates = [i for i in np.flatnonzero(pen.labels == digit) if is_plain(name, unit[i])]
+        candidates = [i for i in np.flatnonzero(pen.labels == digit) if is_plain(name, pen.strokes[i])]
         for index in rng.choice(candidates, per_style, replace=len(candidates) < per_style):
             strokes.append(styled(name, pen.strokes[index], rng))
             labels.append(digit)

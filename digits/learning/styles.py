@@ -1,9 +1,8 @@
 """Ways of writing digits that neither MNIST nor the pen data holds enough of, made from strokes.
 
 Each style changes a real digit's strokes the way a writer of that style would (a bar through a
-7's stem, a flag and a foot on a 1, a slash through a 0, a hooked tail on a 9, a curl where a
-7's bar begins, a flat top on a 3), or draws the digit from a template where real ones are too
-few (an open-topped 4). All work on unit strokes
+7's stem, a flag and a foot on a 1, a slash through a 0, a hooked tail on a 9), or draws the
+digit from a template where real ones are too few (an open-topped 4). All work on unit strokes
 (``digits.learning.strokes.normalize``: centred, 1 unit tall, y down) and return unit strokes.
 
 ``STYLES`` names each style with the digit it is a style of; ``bench/accuracy.py`` measures each
@@ -120,57 +119,6 @@ def opened(strokes: Strokes, rng: np.random.Generator, *, at_start: bool) -> Str
     return normalize([stroke[cut:] if at_start else stroke[:-cut]])
 
 
-def curled_seven(strokes: Strokes, rng: np.random.Generator) -> Strokes:
-    """A 7 whose bar starts with a small curl: the pen comes up from under the bar's left end,
-    round to the left and into the bar."""
-    low, high = bounds(strokes)
-    radius = (high[1] - low[1]) * rng.uniform(0.06, 0.18)
-    turn = np.linspace(np.pi * rng.uniform(0.1, 0.6), 1.5 * np.pi, 10)  # from below-right, under, left, up
-    start = strokes[0][0]
-    curl = start + radius * np.stack([np.cos(turn), 1 + np.sin(turn)], axis=1)
-    return normalize([np.concatenate([curl[:-1].astype(np.float32), strokes[0]]), *strokes[1:]])
-
-
-def _middle_cusp(stroke: np.ndarray) -> int | None:
-    """Where a 3's stroke comes back left between its two bowls: its leftmost point between a
-    third and two thirds of its height, where it turns back to the right, with the top before it
-    and a lower bowl after it, out to the right and down to the bottom (None if the stroke is not
-    such a 3)."""
-    (left, top), (right, bottom) = stroke.min(axis=0), stroke.max(axis=0)
-    width, height = right - left, bottom - top
-    band = np.flatnonzero((stroke[:, 1] > top + height / 3) & (stroke[:, 1] < top + height * 2 / 3))
-    if not len(band):
-        return None
-    cusp = int(band[np.argmin(stroke[band, 0])])
-    if not 0 < cusp < len(stroke) - 1 or stroke[[cusp - 1, cusp + 1], 0].min() < stroke[cusp, 0]:
-        return None  # not a turn back to the right (a 2's diagonal leaves the band going on left)
-    before, after = stroke[: cusp + 1], stroke[cusp:]
-    if (
-        before[:, 1].min() > top + 0.1 * height
-        or after[:, 1].max() < bottom - 0.1 * height
-        or after[:, 0].max() < stroke[cusp, 0] + 0.3 * width
-    ):
-        return None
-    return cusp
-
-
-def flat_topped_three(strokes: Strokes, rng: np.random.Generator) -> Strokes:
-    """A 3 whose upper bowl is a flat bar and a straight line back down to the middle (like a
-    ʒ), as many Europeans write it; the writer's lower bowl is kept."""
-    stroke = strokes[0]
-    cusp = _middle_cusp(stroke)
-    low, high = bounds(strokes)
-    width, height = high - low
-    top = low[1] + height * rng.normal(0, 0.02)
-    bar = _line(
-        (low[0] + width * rng.uniform(-0.05, 0.3), top),
-        (high[0] + width * rng.uniform(-0.15, 0.1), top + height * rng.normal(0, 0.03)),
-        rng,
-    )
-    down = _line(bar[-1], stroke[cusp], rng)
-    return normalize([np.concatenate([bar, down[1:], stroke[cusp + 1 :]]).astype(np.float32), *strokes[1:]])
-
-
 def open_four(rng: np.random.Generator) -> Strokes:
     """A 4 whose two strokes do not meet at the top: an L or a ∠ (down or down-left, then
     across) and a stem; half the time drawn in one stroke, down, across, up to the top of the
@@ -208,8 +156,6 @@ STYLES: dict[str, tuple[int, Callable[[Strokes, np.random.Generator], Strokes] |
     "0 left open": (0, lambda strokes, rng: opened(strokes, rng, at_start=False)),
     "5 with its top apart": (5, detached_five),
     "open-topped 4": (4, None),
-    "7 whose bar starts with a curl": (7, curled_seven),
-    "3 with a flat top (ʒ)": (3, flat_topped_three),
 }
 
 
@@ -230,11 +176,6 @@ def is_plain(name: str, strokes: Strokes) -> bool:
         return width < 0.2 * height
     if digit == 5:
         return len(strokes) >= 2
-    if name == "7 whose bar starts with a curl":  # one stroke, begun at the bar's left end
-        start = strokes[0][0]
-        return len(strokes) == 1 and start[0] < low[0] + 0.4 * width and start[1] < low[1] + 0.25 * height
     if digit in (0, 7) or name == "9 with its loop open":
         return len(strokes) == 1
-    if digit == 3:  # one stroke that comes back left between its bowls
-        return len(strokes) == 1 and _middle_cusp(strokes[0]) is not None
     return True
