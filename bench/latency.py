@@ -7,12 +7,17 @@ three files the page sends: background, ink layer, composite; --payload composit
 composite alone, as API callers may). Reported:
 p50/p95 latency with one client, requests per second with 1 and 8 concurrent clients, and,
 separately, one client through gradio_client (which adds its own client CPU and polling).
+
+Servers: the floor (the stock sketchpad answering a constant), this app with its reader
+answering a constant (Gradio's cost for the app's own page; the app less this is the reading),
+an app that calls model.predict per request, and this app.
 """
 
 from __future__ import annotations
 
 import argparse
 import statistics
+import subprocess
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -28,6 +33,7 @@ from http_api import PROJECT_DIR, browser_drawing, predict, start_server  # noqa
 GRADIO_ENV = {"GRADIO_ANALYTICS_CACHE_FREQUENCY": "1000"}
 SERVERS = {
     "floor (constant)": "bench/floor_app.py",
+    "this app, answering a constant": "bench/constant_reading_app.py",
     "model.predict per request": "bench/predict_per_request_app.py",
     "this app": "app.py",
 }
@@ -73,6 +79,7 @@ def gradio_client_latency(url: str, paths: list[Path], requests: int) -> list[fl
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--requests", type=int, default=200, help="requests per measurement")
+    parser.add_argument("--rounds", type=int, default=5, help="turns each server takes at the 1-client requests")
     parser.add_argument("--repeats", type=int, default=3, help="8-client runs per server; the median is kept")
     parser.add_argument("--port", type=int, default=7870, help="first port to use on 127.0.0.1")
     parser.add_argument(
@@ -85,30 +92,46 @@ def main() -> None:
     if args.payload == "browser":
         images = [browser_drawing(image) for image in images]
 
-    results = {}
-    for offset, (name, script) in enumerate(SERVERS.items()):
-        port = args.port + offset
-        url = f"http://127.0.0.1:{port}"
-        server = start_server(script, port, env=GRADIO_ENV)
-        try:
+    # Every server runs throughout, and each measurement takes its turn with every server's in
+    # rounds: this machine's speed drifts by a third within minutes, and one server measured
+    # after another would carry that drift into their ratios.
+    servers: dict[str, tuple[subprocess.Popen, str]] = {}
+    try:
+        for offset, (name, script) in enumerate(SERVERS.items()):
+            url = f"http://127.0.0.1:{args.port + offset}"
+            servers[name] = start_server(script, args.port + offset, env=GRADIO_ENV), url
             run_clients(url, images, clients=2, requests=20)  # warm up
-            single, single_seconds = run_clients(url, images, clients=1, requests=args.requests)
-            eight_seconds = statistics.median(
-                run_clients(url, images, clients=8, requests=args.requests)[1] for _ in range(args.repeats)
-            )
-            via_client = gradio_client_latency(url, paths, min(args.requests, 50))
-        finally:
+        single = {name: ([], 0.0) for name in servers}
+        for _ in range(args.rounds):
+            for name, (_, url) in servers.items():
+                latencies, seconds = run_clients(url, images, clients=1, requests=args.requests // args.rounds)
+                single[name] = (single[name][0] + latencies, single[name][1] + seconds)
+        eight: dict[str, list[float]] = {name: [] for name in servers}
+        for _ in range(args.repeats):
+            for name, (_, url) in servers.items():
+                eight[name].append(run_clients(url, images, clients=8, requests=args.requests)[1])
+        via_client = {
+            name: gradio_client_latency(url, paths, min(args.requests, 50)) for name, (_, url) in servers.items()
+        }
+    finally:
+        for server, _ in servers.values():
             server.terminate()
             server.wait()
-        results[name] = {
-            "p50": statistics.median(single), "p95": percentile(single, 95),
-            "rps1": args.requests / single_seconds, "rps8": args.requests / eight_seconds,
-            "client_p50": statistics.median(via_client),
-        }  # fmt: skip
+    results = {
+        name: {
+            "p50": statistics.median(latencies),
+            "p95": percentile(latencies, 95),
+            "rps1": len(latencies) / seconds,
+            "rps8": args.requests / statistics.median(eight[name]),
+            "client_p50": statistics.median(via_client[name]),
+        }
+        for name, (latencies, seconds) in single.items()
+    }
 
     floor = results["floor (constant)"]
     print(
-        f"\n{args.requests} requests per measurement ({args.repeats} runs with 8 clients, median kept), "
+        f"\n{args.requests} requests per measurement (1 client: in {args.rounds} turns; {args.repeats} runs with "
+        "8 clients, median kept; the servers taking turns), "
         f"{args.payload} payload, loopback, one run\n"
     )
     print(
