@@ -104,7 +104,7 @@ def main() -> None:
         single = {name: ([], 0.0) for name in servers}
         for _ in range(args.rounds):
             for name, (_, url) in servers.items():
-                latencies, seconds = run_clients(url, images, clients=1, requests=args.requests // args.rounds)
+                latencies, seconds = run_clients(url, images, clients=1, requests=max(1, args.requests // args.rounds))
                 single[name] = (single[name][0] + latencies, single[name][1] + seconds)
         eight: dict[str, list[float]] = {name: [] for name in servers}
         for _ in range(args.repeats):
