@@ -101,11 +101,13 @@ def main() -> None:
             url = f"http://127.0.0.1:{args.port + offset}"
             servers[name] = start_server(script, args.port + offset, env=GRADIO_ENV), url
             run_clients(url, images, clients=2, requests=20)  # warm up
-        single = {name: ([], 0.0) for name in servers}
+        single: dict[str, list[float]] = {name: [] for name in servers}  # ms per request
+        single_seconds = dict.fromkeys(servers, 0.0)  # wall time of those requests
         for _ in range(args.rounds):
             for name, (_, url) in servers.items():
                 latencies, seconds = run_clients(url, images, clients=1, requests=max(1, args.requests // args.rounds))
-                single[name] = (single[name][0] + latencies, single[name][1] + seconds)
+                single[name] += latencies
+                single_seconds[name] += seconds
         eight: dict[str, list[float]] = {name: [] for name in servers}
         for _ in range(args.repeats):
             for name, (_, url) in servers.items():
@@ -121,11 +123,11 @@ def main() -> None:
         name: {
             "p50": statistics.median(latencies),
             "p95": percentile(latencies, 95),
-            "rps1": len(latencies) / seconds,
+            "rps1": len(latencies) / single_seconds[name],
             "rps8": args.requests / statistics.median(eight[name]),
             "client_p50": statistics.median(via_client[name]),
         }
-        for name, (latencies, seconds) in single.items()
+        for name, latencies in single.items()
     }
 
     floor = results["floor (constant)"]
