@@ -44,10 +44,11 @@ SESSION_MINUTES = 30  # how long the page keeps a visitor's last reading (for "w
 ANALYTICS_EVERY = 1000
 
 
-def read(value: Any) -> Reading:
-    """The reader's answer; an input it cannot or will not read becomes a message for its sender."""
+def read(value: Any, *, keep_drawing: bool = False) -> Reading:
+    """The reader's answer; an input it cannot or will not read becomes a message for its sender.
+    Only the page keeps the drawing (for its boxes, "why" and "wrong?"); an API answer needs none."""
     try:
-        return reader.read(value)
+        return reader.read(value, keep_drawing=keep_drawing)
     except (ImageError, DrawingRefused) as error:
         raise gr.Error(str(error)) from error
 
@@ -93,7 +94,7 @@ def read_number(sketch: dict | None) -> dict:
 def show(value: Any) -> tuple[Any, str, Reading]:
     """The page's reading: the verdict, its one-line form (shown above the canvas on phones), and
     the reading kept for the details, "why" and "wrong?"."""
-    reading = read(value)
+    reading = read(value, keep_drawing=True)
     return label_value(reading), headline(reading), reading
 
 

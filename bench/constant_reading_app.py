@@ -17,5 +17,5 @@ SKETCH = {"background": None, "layers": [], "composite": str(app.PROJECT_DIR / "
 
 if __name__ == "__main__":
     reading = app.reader.read(SKETCH)
-    app.reader.read = lambda value: reading
+    app.reader.read = lambda value, **options: reading
     app.launch()

@@ -318,3 +318,15 @@ def test_a_reading_keeps_the_ink_around_it_not_the_canvas(reader, mnist):
         px0, py0, px1, py1 = reading.in_drawing(part.box)
         original = ink[part.box[1] : part.box[3], part.box[0] : part.box[2]]
         np.testing.assert_array_equal(reading.drawing[py0:py1, px0:px1], original)
+
+
+def test_a_reading_for_an_api_caller_keeps_no_ink_and_reads_the_same(reader, mnist):
+    """/predict and /read_number answer with digits and boxes; only the page keeps the drawing."""
+    number = compose_number([mnist.x_test[i] for i in (2, 3, 4)], np.random.default_rng(6), "touching")
+    for image in (number, Image.open(EXAMPLES[3])):
+        kept, bare = reader.read(image), reader.read(image, keep_drawing=False)
+        assert kept.drawing is not None and bare.drawing is None
+        assert (bare.text, bare.box, bare.message) == (kept.text, kept.box, kept.message)
+        assert [part.box for part in bare.parts] == [part.box for part in kept.parts]
+        if kept.probabilities is not None:
+            np.testing.assert_array_equal(bare.probabilities, kept.probabilities)

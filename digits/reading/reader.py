@@ -100,7 +100,7 @@ class Reading:
     seen: np.ndarray | None = None  # the 28x28 image the model read, for one digit
     box: Box | None = None  # where the digit (or the number) is in the drawing
     parts: tuple[Reading, ...] = ()  # a number's digits, left to right
-    drawing: np.ndarray | None = None  # the ink map around ``box`` (uint8, 255 = ink)...
+    drawing: np.ndarray | None = None  # the ink map around ``box`` (uint8, 255 = ink; None: not kept)...
     origin: tuple[int, int] = (0, 0)  # ...whose top left corner is here in the drawing...
     scale: float = 1.0  # ...reduced by this factor
 
@@ -234,11 +234,13 @@ class DigitReader:
         self.load()
         return self._predictor.probabilities(images)
 
-    def read(self, value: Any) -> Reading:
+    def read(self, value: Any, *, keep_drawing: bool = True) -> Reading:
         """The reading of one input: a sketchpad value, an image or an image file.
 
         One digit is read from all the ink, as it always was; several side by side are read
-        one by one, as a number.
+        one by one, as a number. With ``keep_drawing=False`` the reading keeps no ink (its
+        ``drawing`` is None): an API caller gets the digits and their boxes, and nothing it
+        does not ask for is made.
 
         Raises:
             ImageError: the input is not an image, or is damaged or too large.
@@ -249,16 +251,7 @@ class DigitReader:
             crop, box = crop_ink(ink)
         except EmptyImageError:
             return Reading("empty", PROMPT)
-        margin = max(MARGIN, round(MARGIN_SHARE * (box[3] - box[1])))
-        around = (
-            max(box[0] - margin, 0), max(box[1] - margin, 0),
-            min(box[2] + margin, ink.width), min(box[3] + margin, ink.height),
-        )  # fmt: skip
-        kept = ink.crop(around)
-        scale = min(1.0, KEPT_SIDE / max(kept.size))
-        if scale < 1:
-            kept = kept.resize((max(1, round(kept.width * scale)), max(1, round(kept.height * scale))), Image.BOX)
-        where = {"box": box, "drawing": np.asarray(kept), "origin": around[:2], "scale": scale}
+        where = {"box": box, **(_kept(ink, box) if keep_drawing else {})}
         self.load()
         groups = segment(crop)
         whole = None  # (seen, probabilities): all the ink read as one digit, once it has been
@@ -452,6 +445,21 @@ class _Images:
             for image, probabilities in zip(unread, self._probabilities(np.stack(unread)), strict=True):
                 self._read[id(image)] = (image, probabilities)
         return np.stack([self._read[id(image)][1] for image in images])
+
+
+def _kept(ink: Image.Image, box: Box) -> dict[str, Any]:
+    """What a reading keeps of the ink (``Reading.drawing``, ``origin`` and ``scale``): the ink's
+    box and a margin around it, reduced to at most KEPT_SIDE pixels a side."""
+    margin = max(MARGIN, round(MARGIN_SHARE * (box[3] - box[1])))
+    around = (
+        max(box[0] - margin, 0), max(box[1] - margin, 0),
+        min(box[2] + margin, ink.width), min(box[3] + margin, ink.height),
+    )  # fmt: skip
+    kept = ink.crop(around)
+    scale = min(1.0, KEPT_SIDE / max(kept.size))
+    if scale < 1:
+        kept = kept.resize((max(1, round(kept.width * scale)), max(1, round(kept.height * scale))), Image.BOX)
+    return {"drawing": np.asarray(kept), "origin": around[:2], "scale": scale}
 
 
 def _seen(ink: np.ndarray) -> np.ndarray | None:
