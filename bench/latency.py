@@ -1,6 +1,6 @@
 """Latency and throughput through Gradio's HTTP API, the app beside a constant-answer floor.
 
-    python bench/latency.py [--requests 200] [--payload browser|composite]
+    python bench/latency.py [--requests 200] [--runs 3] [--payload browser|composite]
 
 Each request uploads a Sketchpad drawing and calls /predict, as the browser does (by default the
 three files the page sends: background, ink layer, composite; --payload composite sends the
@@ -63,6 +63,26 @@ def run_clients(
     return latencies, time.perf_counter() - started
 
 
+def one_client_in_turns(
+    servers: dict[str, tuple[subprocess.Popen, str]], images: list[bytes | dict[str, bytes]], *, requests: int
+) -> dict[str, list[float]]:
+    """One client's latencies (ms) at each server, the servers taking turns request by request:
+    each request of one server is timed within a second of the others' same request, so that the
+    machine's drift falls on all of them alike."""
+    latencies: dict[str, list[float]] = {name: [] for name in servers}
+    clients = {name: httpx.Client(timeout=30) for name in servers}
+    try:
+        for i in range(requests):
+            for name, (_, url) in servers.items():
+                started = time.perf_counter()
+                predict(clients[name], url, images[i % len(images)])
+                latencies[name].append(1000 * (time.perf_counter() - started))
+    finally:
+        for client in clients.values():
+            client.close()
+    return latencies
+
+
 def gradio_client_latency(url: str, paths: list[Path], requests: int) -> list[float]:
     from gradio_client import Client, handle_file
 
@@ -76,38 +96,21 @@ def gradio_client_latency(url: str, paths: list[Path], requests: int) -> list[fl
     return latencies
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--requests", type=int, default=200, help="requests per measurement")
-    parser.add_argument("--rounds", type=int, default=5, help="turns each server takes at the 1-client requests")
-    parser.add_argument("--repeats", type=int, default=3, help="8-client runs per server; the median is kept")
-    parser.add_argument("--port", type=int, default=7870, help="first port to use on 127.0.0.1")
-    parser.add_argument(
-        "--payload", choices=["browser", "composite"], default="browser",
-        help="browser: background, ink layer and composite, as the page sends them; composite: that alone",
-    )  # fmt: skip
-    args = parser.parse_args()
-    paths = sorted((PROJECT_DIR / "examples").glob("*.png"))
-    images = [path.read_bytes() for path in paths]
-    if args.payload == "browser":
-        images = [browser_drawing(image) for image in images]
+def measure(args: argparse.Namespace, images: list[bytes | dict[str, bytes]], paths: list[Path]) -> dict[str, dict]:
+    """One run: every server started, measured and stopped; each server's figures.
 
-    # Every server runs throughout, and each measurement takes its turn with every server's in
-    # rounds: this machine's speed drifts by a third within minutes, and one server measured
-    # after another would carry that drift into their ratios.
+    Every server runs throughout, and the servers take turns: this machine's speed drifts by a
+    third within minutes, and one server measured after another would carry that drift into
+    their ratios. Servers started afresh differ too (three runs of this one put the app's p50
+    at 1.25x, 1.42x and 1.27x the floor's), hence several runs.
+    """
     servers: dict[str, tuple[subprocess.Popen, str]] = {}
     try:
         for offset, (name, script) in enumerate(SERVERS.items()):
             url = f"http://127.0.0.1:{args.port + offset}"
             servers[name] = start_server(script, args.port + offset, env=GRADIO_ENV), url
             run_clients(url, images, clients=2, requests=20)  # warm up
-        single: dict[str, list[float]] = {name: [] for name in servers}  # ms per request
-        single_seconds = dict.fromkeys(servers, 0.0)  # wall time of those requests
-        for _ in range(args.rounds):
-            for name, (_, url) in servers.items():
-                latencies, seconds = run_clients(url, images, clients=1, requests=max(1, args.requests // args.rounds))
-                single[name] += latencies
-                single_seconds[name] += seconds
+        single = one_client_in_turns(servers, images, requests=args.requests)
         eight: dict[str, list[float]] = {name: [] for name in servers}
         for _ in range(args.repeats):
             for name, (_, url) in servers.items():
@@ -119,22 +122,55 @@ def main() -> None:
         for server, _ in servers.values():
             server.terminate()
             server.wait()
-    results = {
+    return {
         name: {
             "p50": statistics.median(latencies),
             "p95": percentile(latencies, 95),
-            "rps1": len(latencies) / single_seconds[name],
+            "rps1": len(latencies) / (sum(latencies) / 1000),
             "rps8": args.requests / statistics.median(eight[name]),
             "client_p50": statistics.median(via_client[name]),
         }
         for name, latencies in single.items()
     }
 
-    floor = results["floor (constant)"]
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--requests", type=int, default=200, help="requests per measurement")
+    parser.add_argument("--runs", type=int, default=3, help="runs, each with the servers started afresh")
+    parser.add_argument("--repeats", type=int, default=3, help="8-client measurements per server and run")
+    parser.add_argument("--port", type=int, default=7870, help="first port to use on 127.0.0.1")
+    parser.add_argument(
+        "--payload", choices=["browser", "composite"], default="browser",
+        help="browser: background, ink layer and composite, as the page sends them; composite: that alone",
+    )  # fmt: skip
+    args = parser.parse_args()
+    paths = sorted((PROJECT_DIR / "examples").glob("*.png"))
+    images = [path.read_bytes() for path in paths]
+    if args.payload == "browser":
+        images = [browser_drawing(image) for image in images]
+
+    runs = [measure(args, images, paths) for _ in range(args.runs)]
+    # Each figure is the median of the runs' (for a ratio, of each run's ratio to that run's floor).
+    results = {
+        name: {key: statistics.median(run[name][key] for run in runs) for key in runs[0][name]} for name in SERVERS
+    }
+    ratios = {
+        name: {
+            key: statistics.median(run[name][key] / run["floor (constant)"][key] for run in runs)
+            for key in ("p50", "rps8")
+        }
+        for name in SERVERS
+    }
     print(
-        f"\n{args.requests} requests per measurement (1 client: in {args.rounds} turns; {args.repeats} runs with "
-        "8 clients, median kept; the servers taking turns), "
-        f"{args.payload} payload, loopback, one run\n"
+        f"\n{args.payload} payload, loopback: the median of {args.runs} runs, each with its servers started afresh "
+        f"and {args.requests} requests per measurement (1 client: the servers taking turns request by request; "
+        f"8 clients: {args.repeats} times each, the servers taking turns, median kept)"
+    )
+    print(
+        "the app's p50 vs the floor's, run by run: "
+        + ", ".join(f"{run['this app']['p50'] / run['floor (constant)']['p50']:.2f}x" for run in runs)
+        + "\n"
     )
     print(
         "| server | p50 ms | p95 ms | req/s, 1 client | req/s, 8 clients | p50 vs floor | 8-client req/s vs floor | gradio_client p50 ms |"
@@ -143,7 +179,7 @@ def main() -> None:
     for name, r in results.items():
         print(
             f"| {name} | {r['p50']:.1f} | {r['p95']:.1f} | {r['rps1']:.1f} | {r['rps8']:.1f} | "
-            f"{r['p50'] / floor['p50']:.2f}x | {r['rps8'] / floor['rps8']:.2f}x | {r['client_p50']:.0f} |"
+            f"{ratios[name]['p50']:.2f}x | {ratios[name]['rps8']:.2f}x | {r['client_p50']:.0f} |"
         )
 
 
