@@ -53,7 +53,28 @@ def read(value: Any, *, keep_drawing: bool = False) -> Reading:
         raise gr.Error(str(error)) from error
 
 
-def predict(sketch: dict | None) -> Any:
+def answer(value: Any, request: gr.Request | None) -> Reading:
+    """``read`` for an API call, which then leaves no session behind.
+
+    Gradio keeps a session for every call it serves, and names one after the event for a call
+    that brings none (a plain HTTP call): each a copy of the page's configuration, about 80 KB,
+    kept until ``state_session_capacity`` sessions push out the oldest, page visitors' readings
+    among them. An API call keeps nothing in its session, so an empty one goes when the call
+    ends; a session that holds state (a page's, called by hand) stays.
+    """
+    try:
+        return read(value)
+    finally:
+        if request is not None and request.session_hash is not None:
+            holder = demo.state_holder
+            with holder.lock:
+                session = holder.session_data.get(request.session_hash)
+                if session is not None and not session.state_data:
+                    del holder.session_data[request.session_hash]
+                    holder.time_last_used.pop(request.session_hash, None)
+
+
+def predict(sketch: dict | None, request: gr.Request) -> Any:
     """Read the digit drawn on a sketchpad (several side by side are read as a number).
 
     Args:
@@ -63,10 +84,10 @@ def predict(sketch: dict | None) -> Any:
         {"label": the digit read, "uncertain", the number read (e.g. "42") or a prompt to draw,
         "confidences": [{"label": "0".."9", "confidence"}, ...] for a single digit}.
     """
-    return label_value(read(sketch))
+    return label_value(answer(sketch, request))
 
 
-def predict_image(image: str | bytes | None) -> Any:
+def predict_image(image: str | bytes | None, request: gr.Request) -> Any:
     """Read the digit in a photo or scan (dark ink on light paper, or the reverse).
 
     Args:
@@ -74,10 +95,10 @@ def predict_image(image: str | bytes | None) -> Any:
     Returns:
         {"label": the digit read, "uncertain" or a prompt, "confidences": all ten digits'}.
     """
-    return label_value(read(image))
+    return label_value(answer(image, request))
 
 
-def read_number(sketch: dict | None) -> dict:
+def read_number(sketch: dict | None, request: gr.Request) -> dict:
     """Read a number drawn on a sketchpad, digit by digit, with where each digit is.
 
     Args:
@@ -88,7 +109,7 @@ def read_number(sketch: dict | None) -> dict:
         "digits": [{"digit", "confidence", "status", "box": [x0, y0, x1, y1] in the image's
         pixels}, ...] left to right}.
     """
-    return number_json(read(sketch))
+    return number_json(answer(sketch, request))
 
 
 def show(value: Any) -> tuple[Any, str, Reading]:

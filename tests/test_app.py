@@ -126,3 +126,21 @@ def test_the_page_keeps_no_run_history(served_app):
 
     config = httpx.get(served_app.rstrip("/") + "/config", timeout=10).json()
     assert config["run_history"] is False and "runs" not in config["footer_links"]
+
+
+def test_api_calls_leave_no_session_behind(served_app):
+    """Gradio keeps a session for each plain HTTP call (a copy of the page's configuration, about
+    80 KB); thousands of calls would push the page visitors' readings out of the sessions kept."""
+    import httpx
+    from http_api import predict
+
+    import app
+
+    drawing = EXAMPLES[7].read_bytes()
+    before = set(app.demo.state_holder.session_data)
+    with httpx.Client(timeout=30) as http:
+        for api_name in ("predict", "predict_image", "read_number") * 3:
+            assert predict(http, served_app.rstrip("/"), drawing, api_name=api_name)
+        with pytest.raises(RuntimeError):  # a refused input leaves none either
+            predict(http, served_app.rstrip("/"), b"not an image", api_name="predict")
+    assert set(app.demo.state_holder.session_data) <= before
