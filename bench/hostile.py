@@ -20,10 +20,12 @@ from hostile import (  # noqa: E402
     api_calls,
     blob_with_index,
     dashes,
+    deep_links,
     digit_png,
     dot_grid,
     many_layers,
     saves,
+    screen_recording,
     send_image,
     slow_then_ordinary,
 )
@@ -40,6 +42,11 @@ def memory_mb(pid: int) -> tuple[float, float]:
     return fields["VmRSS"], fields["VmHWM"]
 
 
+def written_mb(folder: Path) -> float:
+    """The size of the files under ``folder`` (none, if it does not exist), in MB."""
+    return sum(path.stat().st_size for path in folder.rglob("*") if path.is_file()) / 1e6
+
+
 def summary(answer) -> str:
     text = str(answer.get("label") if isinstance(answer, dict) else answer)
     for marker in ("Error", "error"):
@@ -50,8 +57,9 @@ def summary(answer) -> str:
 def main() -> None:
     port = 7895
     url = f"http://127.0.0.1:{port}"
-    with tempfile.TemporaryDirectory() as corrections:
-        server = start_server("app.py", port, env={"DIGITS_CORRECTIONS_DIR": corrections, "DIGITS_ALLOW_TRAINING": "0"})
+    with tempfile.TemporaryDirectory() as corrections, tempfile.TemporaryDirectory() as files:
+        env = {"DIGITS_CORRECTIONS_DIR": corrections, "DIGITS_ALLOW_TRAINING": "0", "GRADIO_TEMP_DIR": files}
+        server = start_server("app.py", port, env=env)
         try:
             http = httpx.Client(timeout=120)
             send_image(http, url, digit_png())  # warm up
@@ -67,6 +75,16 @@ def main() -> None:
                     )
                 ),
                 "150 calls to /gradio_api/call/predict": lambda: f"{api_calls(http, url, 150)} of 150 read",
+                "50 drawings in one session, each then asked for a deep link": lambda: "; ".join(
+                    [
+                        f"{count}x HTTP {code}"
+                        for code, count in _tally(list(map(str, deep_links(http, url, 50)))).items()
+                    ]
+                    + [f"{written_mb(Path(files) / 'deep_links'):.1f} MB written"]
+                ),
+                "a 1 MB video posted to the screen recorder's processing": lambda: (
+                    f"HTTP {screen_recording(http, url, 1_000_000)}"
+                ),
                 "200 saves of a correction from one client": lambda: "; ".join(
                     f"{count}x {text}" for text, count in _tally(saves(http, url, 200)).items()
                 ),

@@ -113,6 +113,27 @@ def saves(http: httpx.Client, url: str, count: int, *, distinct: bool = True) ->
     return answers
 
 
+def deep_links(http: httpx.Client, url: str, count: int) -> list[int]:
+    """``count`` drawings in one page session, each followed by a request for a deep link to the
+    session (``/gradio_api/deep_link``, a route Gradio serves to everyone, which wrote a copy of the
+    page's configuration, about 60 KB, to the server's disk for each new state, never deleted):
+    the status of each."""
+    page = PageSession(http, url)
+    statuses = []
+    for index in range(count):
+        page.draw(browser_drawing(digit_png(index % 10, left=100 + index % 300)))
+        answer = http.get(f"{page.url}{page.api_prefix}/deep_link", params={"session_hash": page.session_hash})
+        statuses.append(answer.status_code)
+    return statuses
+
+
+def screen_recording(http: httpx.Client, url: str, size: int = 100_000) -> int:
+    """A "video" posted to ``/gradio_api/process_recording``, the route Gradio's screen recorder
+    uses, which runs ffmpeg on it where ffmpeg is installed: the status answered."""
+    files = {"video": ("recording.mp4", bytes(size), "video/mp4")}
+    return http.post(f"{url.rstrip('/')}/gradio_api/process_recording", files=files).status_code
+
+
 def slow_then_ordinary(http_factory, url: str, *, slow: int = 4, ordinary: int = 4) -> list[dict | str]:
     """``slow`` of the slowest inputs the app accepts, at once, then ``ordinary`` drawings:
     what the ordinary ones were answered."""

@@ -5,10 +5,22 @@ loopback, is answered or refused within its bound, and the server keeps reading 
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import httpx
 import pytest
-from hostile import api_calls, blob_with_index, digit_png, dot_grid, many_layers, saves, send_image, slow_then_ordinary
+from hostile import (
+    api_calls,
+    blob_with_index,
+    deep_links,
+    digit_png,
+    dot_grid,
+    many_layers,
+    saves,
+    screen_recording,
+    send_image,
+    slow_then_ordinary,
+)  # fmt: skip
 
 from digits.reading.reader import Reading
 
@@ -92,6 +104,22 @@ def test_api_calls_keep_nothing_in_sessions(served_app, http):
     assert readings_kept() == before
     assert app.demo.state_session_capacity == 2000
     assert app.reading_state.time_to_live == app.SESSION_MINUTES * 60
+
+
+def test_routes_the_app_does_not_offer_are_refused(served_app, http):
+    """Gradio serves every app a deep-link route: for any live session it wrote a copy of the
+    page's configuration, about 60 KB, to the server's disk, once for each new state (a drawing
+    is one), and never deleted it. And a screen-recording route that runs ffmpeg, where it is
+    installed, on any upload. The app offers neither: both are refused, and nothing is written."""
+    import app
+
+    url = served_app.rstrip("/")
+    folder = Path(app.demo.server_app.uploaded_file_dir) / "deep_links"
+    before = sorted(folder.rglob("*")) if folder.exists() else []
+    assert deep_links(http, url, 3) == [404, 404, 404]
+    assert (sorted(folder.rglob("*")) if folder.exists() else []) == before
+    assert screen_recording(http, url) == 404
+    still_reads(http, url)
 
 
 def test_events_are_not_summed_up_after_each_one(served_app, http):
