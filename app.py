@@ -12,8 +12,6 @@ from typing import Any
 
 import gradio as gr
 from starlette.middleware import Middleware
-from starlette.responses import JSONResponse
-from starlette.types import ASGIApp, Receive, Scope, Send
 
 from digits.images import ImageError
 from digits.reading.preprocess import DrawingRefused
@@ -23,6 +21,7 @@ from digits.storage.corrections import CorrectionStore
 from digits.storage.resolver import resolve_models
 from ui import CSS, JS
 from ui.components import RawImage, RawSketchpad, Verdict
+from ui.guard import RequestGuard
 from ui.views import EMPTY_CHART, details, headline, label_value, number_json
 
 logger = logging.getLogger("app")
@@ -208,27 +207,6 @@ with gr.Blocks(title="Digit reader", delete_cache=(600, 3600)) as demo:
     gr.on([], read_number, inputs=sketchpad, outputs=number, api_name="read_number", **MODEL_EVENTS)
 
 
-# Routes Gradio serves every app, which this one does not offer and a stranger could misuse:
-# deep links (each call wrote a copy of the page's configuration, about 60 KB, to the server's
-# disk for each new state of a session, never deleted) and the screen recorder's processing
-# (ffmpeg on any upload, where it is installed, outside the model's queue). The recorder in the
-# page's settings keeps its recording unprocessed when this one is refused.
-REFUSED_ROUTES = ("/gradio_api/deep_link", "/gradio_api/process_recording")
-
-
-class RefuseRoutes:
-    """ASGI middleware: REFUSED_ROUTES answer 404, as if they did not exist, before they run."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["path"].rstrip("/").endswith(REFUSED_ROUTES):
-            await JSONResponse({"detail": "Not Found"}, status_code=404)(scope, receive, send)
-            return
-        await self.app(scope, receive, send)
-
-
 def launch(**overrides: Any):
     """Serve the app as deployed; tests pass overrides such as ``prevent_thread_lock``."""
     if settings.mcp_server and importlib.util.find_spec("mcp") is None:
@@ -241,7 +219,8 @@ def launch(**overrides: Any):
         # No run history: the page reads on every stroke, so the browser would keep dozens of
         # drawings per visit, on shared computers too; "Wrong?" is how a drawing is kept.
         "run_history": False, "footer_links": ["api", "gradio", "settings"],
-        "app_kwargs": {"middleware": [Middleware(RefuseRoutes)]},
+        # Routes the app does not offer are refused, and every request's body is bounded (ui/guard.py).
+        "app_kwargs": {"middleware": [Middleware(RequestGuard, blocks=demo)]},
     }  # fmt: skip
     os.environ.setdefault("GRADIO_ANALYTICS_CACHE_FREQUENCY", str(ANALYTICS_EVERY))  # read by demo.queue()
     # Formatting events (the details, Clear, loading an example) run without a limit; a few

@@ -1,7 +1,8 @@
 """What each hostile probe costs the server: the app runs as `python app.py` on 127.0.0.1 and
 each probe of tests/hostile.py is sent to it in turn, with the time it took and the server's
-memory (resident now, and its peak) before and after. Then an ordinary drawing, to show the
-server still reads.
+memory (resident now, and its peak) before and after, and what it wrote to the server's disk
+(Gradio's folder for uploads and what it makes). Then an ordinary drawing, to show the server
+still reads.
 
     python bench/hostile.py
 """
@@ -23,11 +24,13 @@ from hostile import (  # noqa: E402
     deep_links,
     digit_png,
     dot_grid,
+    large_call,
     many_layers,
     saves,
     screen_recording,
     send_image,
     slow_then_ordinary,
+    upload,
 )
 from http_api import start_server  # noqa: E402
 
@@ -42,8 +45,8 @@ def memory_mb(pid: int) -> tuple[float, float]:
     return fields["VmRSS"], fields["VmHWM"]
 
 
-def written_mb(folder: Path) -> float:
-    """The size of the files under ``folder`` (none, if it does not exist), in MB."""
+def size_mb(folder: Path) -> float:
+    """The size of the files under ``folder``, in MB."""
     return sum(path.stat().st_size for path in folder.rglob("*") if path.is_file()) / 1e6
 
 
@@ -76,11 +79,7 @@ def main() -> None:
                 ),
                 "150 calls to /gradio_api/call/predict": lambda: f"{api_calls(http, url, 150)} of 150 read",
                 "50 drawings in one session, each then asked for a deep link": lambda: "; ".join(
-                    [
-                        f"{count}x HTTP {code}"
-                        for code, count in _tally(list(map(str, deep_links(http, url, 50)))).items()
-                    ]
-                    + [f"{written_mb(Path(files) / 'deep_links'):.1f} MB written"]
+                    f"{count}x HTTP {code}" for code, count in _tally(list(map(str, deep_links(http, url, 50)))).items()
                 ),
                 "a 1 MB video posted to the screen recorder's processing": lambda: (
                     f"HTTP {screen_recording(http, url, 1_000_000)}"
@@ -91,17 +90,22 @@ def main() -> None:
                 "4 slowest accepted inputs (36 MP photos), then 4 drawings": lambda: ", ".join(
                     summary(answer) for answer in slow_then_ordinary(lambda: httpx.Client(timeout=120), url)
                 ),
+                "one upload of 40 files of 1 MB": lambda: upload(http, url, [1_000_000] * 40).text,
+                "a call to /predict whose JSON is 300 MB": lambda: large_call(http, url, 300_000_000).text,
             }
-            print("| probe | seconds | server memory now, MB (before -> after) | peak, MB | answer |")
-            print("|---|---|---|---|---|")
+            print(
+                "| probe | seconds | server memory now, MB (before -> after) | peak, MB | disk written, MB | answer |"
+            )
+            print("|---|---|---|---|---|---|")
             for name, probe in probes.items():
-                (rss_before, _) = memory_mb(server.pid)
+                (rss_before, _), disk_before = memory_mb(server.pid), size_mb(Path(files))
                 started = time.perf_counter()
                 answer = probe()
                 seconds = time.perf_counter() - started
-                rss_after, peak = memory_mb(server.pid)
+                (rss_after, peak), written = memory_mb(server.pid), size_mb(Path(files)) - disk_before
                 print(
-                    f"| {name} | {seconds:.2f} | {rss_before:.0f} -> {rss_after:.0f} | {peak:.0f} | {summary(answer)} |"
+                    f"| {name} | {seconds:.2f} | {rss_before:.0f} -> {rss_after:.0f} | {peak:.0f} | {written:.1f} "
+                    f"| {summary(answer)} |"
                 )
             answer = send_image(http, url, digit_png(3))
             print(f"\nafterwards, a drawn 3 is read as: {summary(answer)}")

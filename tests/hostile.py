@@ -134,6 +134,25 @@ def screen_recording(http: httpx.Client, url: str, size: int = 100_000) -> int:
     return http.post(f"{url.rstrip('/')}/gradio_api/process_recording", files=files).status_code
 
 
+def large_call(http: httpx.Client, url: str, size: int, *, declared: bool = True) -> httpx.Response:
+    """A call to /predict whose JSON body is ``size`` bytes (its length declared, or sent in
+    chunks without one), as Gradio read whole into memory and queued: the answer."""
+    body = b'{"data": ["' + b"x" * (size - 15) + b'"]}'
+    chunks = (body[start : start + 65536] for start in range(0, len(body), 65536))
+    return http.post(
+        f"{url.rstrip('/')}/gradio_api/call/predict",
+        content=body if declared else chunks,
+        headers={"content-type": "application/json"},
+    )
+
+
+def upload(http: httpx.Client, url: str, sizes: list[int]) -> httpx.Response:
+    """One upload of files of these sizes (bytes of noise): the answer."""
+    rng = np.random.default_rng(0)
+    files = [("files", (f"{index}.bin", rng.bytes(size))) for index, size in enumerate(sizes)]
+    return http.post(f"{url.rstrip('/')}/gradio_api/upload", files=files)
+
+
 def slow_then_ordinary(http_factory, url: str, *, slow: int = 4, ordinary: int = 4) -> list[dict | str]:
     """``slow`` of the slowest inputs the app accepts, at once, then ``ordinary`` drawings:
     what the ordinary ones were answered."""

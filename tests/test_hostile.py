@@ -4,22 +4,26 @@ loopback, is answered or refused within its bound, and the server keeps reading 
 
 from __future__ import annotations
 
+import shutil
 import time
 from pathlib import Path
 
 import httpx
 import pytest
+from gradio.utils import get_upload_folder
 from hostile import (
     api_calls,
     blob_with_index,
     deep_links,
     digit_png,
     dot_grid,
+    large_call,
     many_layers,
     saves,
     screen_recording,
     send_image,
     slow_then_ordinary,
+    upload,
 )  # fmt: skip
 
 from digits.reading.reader import Reading
@@ -120,6 +124,47 @@ def test_routes_the_app_does_not_offer_are_refused(served_app, http):
     assert (sorted(folder.rglob("*")) if folder.exists() else []) == before
     assert screen_recording(http, url) == 404
     still_reads(http, url)
+
+
+@pytest.mark.parametrize("declared", [True, False])
+def test_request_bodies_are_bounded(served_app, http, declared):
+    """Gradio read any request's body whole: a 300 MB JSON call was read, parsed and queued,
+    and took the server from 756 MB to a peak of 1.8 GB. A call's body is bounded by its route,
+    refused unread when its length is declared, and as soon as it runs past the bound when not."""
+    from ui.guard import MAX_JSON_BYTES
+
+    url = served_app.rstrip("/")
+    answer = large_call(http, url, 2 * MAX_JSON_BYTES, declared=declared)
+    assert answer.status_code == 413 and "too large" in answer.text, answer.text
+    assert large_call(http, url, MAX_JSON_BYTES // 2, declared=declared).status_code == 200  # read, and queued
+    still_reads(http, url)
+
+
+def test_uploads_are_bounded_by_the_files_they_carry(served_app, http, monkeypatch):
+    """Gradio bounds each uploaded file, but took up to 1,000 of them in one request."""
+    import app
+    from ui.guard import FILES_PER_UPLOAD, MAX_JSON_BYTES
+
+    url = served_app.rstrip("/")
+    monkeypatch.setattr(app.demo, "max_file_size", 200_000)
+    bound = FILES_PER_UPLOAD * 200_000 + MAX_JSON_BYTES
+    assert upload(http, url, [190_000] * FILES_PER_UPLOAD).status_code == 200
+    refused = upload(http, url, [190_000] * (bound // 190_000 + 1))
+    assert refused.status_code == 413 and f"{bound:,} bytes" in refused.text
+    still_reads(http, url)
+
+
+def test_uploads_are_refused_while_the_disk_is_short_of_space(served_app, http, monkeypatch):
+    """Uploads are kept an hour, each bounded, but not how many a client sends."""
+    import ui.guard
+
+    url = served_app.rstrip("/")
+    free = shutil.disk_usage(get_upload_folder()).free
+    monkeypatch.setattr(ui.guard, "MIN_FREE_DISK", free + 10**9)  # as if this disk had a gigabyte less than it needs
+    refused = upload(http, url, [1000])
+    assert refused.status_code == 507 and "short of disk space" in refused.text
+    monkeypatch.setattr(ui.guard, "MIN_FREE_DISK", free - 10**9)
+    assert upload(http, url, [1000]).status_code == 200
 
 
 def test_events_are_not_summed_up_after_each_one(served_app, http):

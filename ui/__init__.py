@@ -1,4 +1,5 @@
-"""What only the page needs: component subclasses, how a reading is shown, the CSS and the JS."""
+"""What the app adds to Gradio: component subclasses, how a reading is shown, the page's CSS and JS,
+and the guard on what strangers may send the server."""
 
 from pathlib import Path
 

@@ -1,0 +1,105 @@
+"""What a stranger may send the server, checked before Gradio sees the request.
+
+Gradio serves every app routes this one does not offer, and reads any request's body whole:
+a 300 MB JSON call was read, parsed and queued, and took the server from 756 MB to a peak of
+1.8 GB (bench/hostile.py). ``RequestGuard`` refuses the routes in REFUSED_ROUTES, as if they did
+not exist, bounds each request's body by what its route carries: JSON (file references and
+short texts), or files of at most Gradio's ``max_file_size`` each, and refuses uploads while the
+disk is short of space.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import gradio as gr
+from gradio.utils import get_upload_folder
+from starlette.responses import JSONResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+# Deep links: for any live session, each call wrote a copy of the page's configuration, about
+# 60 KB, to the server's disk for each new state, never deleted. The screen recorder's
+# processing: ffmpeg on any upload, where it is installed, outside the model's queue (the
+# recorder in the page's settings keeps its recording unprocessed when this is refused).
+REFUSED_ROUTES = ("deep_link", "process_recording")  # under /gradio_api/
+MAX_JSON_BYTES = 1_000_000  # an event's or a call's body: the page's and gradio_client's are under 10 KB
+FILES_PER_UPLOAD = 3  # the sketchpad's background, ink layer and composite
+# Uploads are kept an hour (``delete_cache``), and each is bounded, but not how many a client
+# sends (one client on loopback wrote 40 MB in 0.2 s): they are refused while the disk that
+# holds them has less than this free, so that a flood fills Gradio's folder, not the disk.
+MIN_FREE_DISK = 1_000_000_000
+
+
+class RequestGuard:
+    """ASGI middleware: refuses REFUSED_ROUTES with 404, over-long bodies with 413, and uploads
+    while the disk is short of space with 507.
+
+    Args:
+        app: the application it guards.
+        blocks: the app's Blocks, whose ``max_file_size`` (set by ``launch``) bounds each file.
+    """
+
+    def __init__(self, app: ASGIApp, *, blocks: gr.Blocks) -> None:
+        self.app = app
+        self.blocks = blocks
+
+    def limit(self, route: str) -> int:
+        """The most bytes a request's body may have on ``route`` (its path under /gradio_api/)."""
+        file = self.blocks.max_file_size
+        if file is None:
+            raise ValueError("launch the app with a max_file_size")
+        if route.startswith("upload"):
+            return FILES_PER_UPLOAD * file + MAX_JSON_BYTES
+        if route.startswith("component_server"):
+            return file + MAX_JSON_BYTES  # one of the sketchpad's images
+        if route.startswith("mcp"):
+            return file * 4 // 3 + MAX_JSON_BYTES  # a tool call, its image as base64
+        return MAX_JSON_BYTES
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        route = scope["path"].partition("/gradio_api/")[2].rstrip("/")
+        if route in REFUSED_ROUTES:
+            await JSONResponse({"detail": "Not Found"}, status_code=404)(scope, receive, send)
+            return
+        most = self.limit(route)
+        declared = dict(scope["headers"]).get(b"content-length")
+        if declared is None:  # sent in chunks: read up to the bound here, then hand it on
+            messages, read = [], 0
+            while not messages or messages[-1].get("more_body"):
+                messages.append(await receive())
+                read += len(messages[-1].get("body", b""))
+                if read > most or messages[-1]["type"] != "http.request":
+                    break
+            receive = _replay(messages, receive)
+        else:
+            read = int(declared) if declared.isdigit() else most + 1
+        if read > most:
+            refusal = 413, f"That request is too large: this route takes at most {most:,} bytes."
+        elif route.startswith("upload") and _free_bytes(Path(get_upload_folder())) - read < MIN_FREE_DISK:
+            refusal = 507, "The server is short of disk space for uploads: try again later."
+        else:
+            await self.app(scope, receive, send)
+            return
+        status, detail = refusal
+        await JSONResponse({"detail": detail}, status_code=status)(scope, receive, send)
+
+
+def _free_bytes(folder: Path) -> int:
+    """The free space on the disk that holds ``folder`` (or would, once made)."""
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    return shutil.disk_usage(folder).free
+
+
+def _replay(messages: list[Message], receive: Receive) -> Receive:
+    """``receive`` that gives ``messages`` first."""
+    pending = iter(messages)
+
+    async def replayed() -> Message:
+        return next(pending, None) or await receive()
+
+    return replayed
