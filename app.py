@@ -22,9 +22,11 @@ from digits.storage.resolver import resolve_models
 from ui import CSS, JS
 from ui.components import RawImage, RawSketchpad, Verdict
 from ui.guard import RequestGuard
+from ui.sessions import use_lean_sessions
 from ui.views import EMPTY_CHART, details, headline, label_value, number_json
 
 logger = logging.getLogger("app")
+use_lean_sessions()  # Gradio's sessions keep no copy of the page's configuration (ui/sessions.py)
 settings = Settings.from_env()
 reader = DigitReader(lambda: resolve_models(settings))  # finds the models on first use, not at import
 corrections = CorrectionStore(
@@ -59,10 +61,9 @@ def answer(value: Any, request: gr.Request | None) -> Reading:
     """``read`` for an API call, which then leaves no session behind.
 
     Gradio keeps a session for every call it serves, and names one after the event for a call
-    that brings none (a plain HTTP call): each a copy of the page's configuration, about 80 KB,
-    kept until ``state_session_capacity`` sessions push out the oldest, page visitors' readings
-    among them. An API call keeps nothing in its session, so an empty one goes when the call
-    ends; a session that holds state (a page's, called by hand) stays.
+    that brings none (a plain HTTP call), until ``state_session_capacity`` sessions push out the
+    oldest, page visitors' readings among them. An API call keeps nothing in its session, so an
+    empty one goes when the call ends; a session that holds state (a page's, called by hand) stays.
     """
     try:
         return read(value)

@@ -128,6 +128,25 @@ def test_the_page_keeps_no_run_history(served_app):
     assert config["run_history"] is False and "runs" not in config["footer_links"]
 
 
+def test_sessions_keep_no_copy_of_the_page(served_app):
+    """Each new session, a plain HTTP call's too, began with a copy of the configuration of every
+    block on the page (3.2 ms of the server's event loop), read only for deep links, which the
+    app refuses. A page's session still keeps its reading, and reads the same."""
+    import httpx
+    from http_api import PageSession, browser_drawing
+
+    import app
+    from digits.reading.reader import Reading
+
+    with httpx.Client(timeout=30) as http:
+        page = PageSession(http, served_app)
+        done = page.draw(browser_drawing(EXAMPLES[7].read_bytes()))
+    assert done["output"]["data"][0]["label"] == "3"
+    session = app.demo.state_holder.session_data[page.session_hash]
+    assert session.config_values == {}
+    assert [type(value) for value in session.state_data.values()] == [Reading]
+
+
 def test_api_calls_leave_no_session_behind(served_app):
     """Gradio keeps a session for each plain HTTP call (a copy of the page's configuration, about
     80 KB); thousands of calls would push the page visitors' readings out of the sessions kept."""
