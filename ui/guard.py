@@ -19,7 +19,8 @@ from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 # Deep links: for any live session, each call wrote a copy of the page's configuration, about
-# 60 KB, to the server's disk for each new state, never deleted. The screen recorder's
+# 60 KB, to the server's disk for each new state, never deleted (and the app's sessions keep no
+# such copy: ui/sessions.py). The screen recorder's
 # processing: ffmpeg on any upload, where it is installed, outside the model's queue (the
 # recorder in the page's settings keeps its recording unprocessed when this is refused).
 REFUSED_ROUTES = ("deep_link", "process_recording")  # under /gradio_api/
