@@ -15,8 +15,9 @@ from pathlib import Path
 
 import gradio as gr
 from gradio.utils import get_upload_folder
+from starlette.middleware.body_limit import RequestBodyLimitResponder
 from starlette.responses import JSONResponse
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 # Deep links: for any live session, each call wrote a copy of the page's configuration, about
 # 60 KB, to the server's disk for each new state, never deleted (and the app's sessions keep no
@@ -67,23 +68,14 @@ class RequestGuard:
             await JSONResponse({"detail": "Not Found"}, status_code=404)(scope, receive, send)
             return
         most = self.limit(route)
-        declared = dict(scope["headers"]).get(b"content-length")
-        if declared is None:  # sent in chunks: read up to the bound here, then hand it on
-            messages, read = [], 0
-            while not messages or messages[-1].get("more_body"):
-                messages.append(await receive())
-                read += len(messages[-1].get("body", b""))
-                if read > most or messages[-1]["type"] != "http.request":
-                    break
-            receive = _replay(messages, receive)
-        else:
-            read = int(declared) if declared.isdigit() else most + 1
+        declared = dict(scope["headers"]).get(b"content-length", b"0")
+        read = int(declared) if declared.isdigit() else most + 1
         if read > most:
             refusal = 413, f"That request is too large: this route takes at most {most:,} bytes."
         elif route.startswith("upload") and _free_bytes(Path(get_upload_folder())) - read < MIN_FREE_DISK:
             refusal = 507, "The server is short of disk space for uploads: try again later."
-        else:
-            await self.app(scope, receive, send)
+        else:  # a body sent in chunks, without its length, is bounded as it is read
+            await RequestBodyLimitResponder(self.app, most)(scope, receive, send)
             return
         status, detail = refusal
         await JSONResponse({"detail": detail}, status_code=status)(scope, receive, send)
@@ -94,13 +86,3 @@ def _free_bytes(folder: Path) -> int:
     while not folder.exists() and folder != folder.parent:
         folder = folder.parent
     return shutil.disk_usage(folder).free
-
-
-def _replay(messages: list[Message], receive: Receive) -> Receive:
-    """``receive`` that gives ``messages`` first."""
-    pending = iter(messages)
-
-    async def replayed() -> Message:
-        return next(pending, None) or await receive()
-
-    return replayed
