@@ -74,7 +74,7 @@ class RequestGuard:
             refusal = 413, f"That request is too large: this route takes at most {most:,} bytes."
         elif route.startswith("upload") and _free_bytes(Path(get_upload_folder())) - read < MIN_FREE_DISK:
             refusal = 507, "The server is short of disk space for uploads: try again later."
-        else:  # a body sent in chunks, without its length, is bounded as it is read
+        else:  # and a body that comes without its length (in chunks) is bounded as it is read
             await RequestBodyLimitResponder(self.app, most)(scope, receive, send)
             return
         status, detail = refusal
