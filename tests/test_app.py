@@ -148,8 +148,8 @@ def test_sessions_keep_no_copy_of_the_page(served_app):
 
 
 def test_api_calls_leave_no_session_behind(served_app):
-    """Gradio keeps a session for each plain HTTP call (a copy of the page's configuration, about
-    80 KB); thousands of calls would push the page visitors' readings out of the sessions kept."""
+    """Gradio keeps a session for each plain HTTP call; thousands of calls would push the page
+    visitors' readings out of the sessions kept."""
     import httpx
     from http_api import predict
 

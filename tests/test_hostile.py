@@ -129,7 +129,7 @@ def test_routes_the_app_does_not_offer_are_refused(served_app, http):
 @pytest.mark.parametrize("declared", [True, False])
 def test_request_bodies_are_bounded(served_app, http, declared):
     """Gradio read any request's body whole: a 300 MB JSON call was read, parsed and queued,
-    and took the server from 756 MB to a peak of 1.8 GB. A call's body is bounded by its route,
+    and took the server from 839 to 1,565 MB. A call's body is bounded by its route,
     refused unread when its length is declared, and as soon as it runs past the bound when not."""
     from ui.guard import MAX_JSON_BYTES
 

@@ -1,8 +1,8 @@
 """What a stranger may send the server, checked before Gradio sees the request.
 
 Gradio serves every app routes this one does not offer, and reads any request's body whole:
-a 300 MB JSON call was read, parsed and queued, and took the server from 756 MB to a peak of
-1.8 GB (bench/hostile.py). ``RequestGuard`` refuses the routes in REFUSED_ROUTES, as if they did
+a 300 MB JSON call was read, parsed and queued, and took the server from 839 to 1,565 MB, its
+peak to 1,851 MB (bench/hostile.py). ``RequestGuard`` refuses the routes in REFUSED_ROUTES, as if they did
 not exist, bounds each request's body by what its route carries: JSON (file references and
 short texts), or files of at most Gradio's ``max_file_size`` each, and refuses uploads while the
 disk is short of space.
@@ -21,9 +21,9 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 # Deep links: for any live session, each call wrote a copy of the page's configuration, about
 # 60 KB, to the server's disk for each new state, never deleted (and the app's sessions keep no
-# such copy: ui/sessions.py). The screen recorder's
-# processing: ffmpeg on any upload, where it is installed, outside the model's queue (the
-# recorder in the page's settings keeps its recording unprocessed when this is refused).
+# such copy: ui/sessions.py). The screen recorder's processing: ffmpeg on any upload, where it
+# is installed, outside the model's queue (the recorder in the page's settings keeps its
+# recording unprocessed when this is refused).
 REFUSED_ROUTES = ("deep_link", "process_recording")  # under /gradio_api/
 MAX_JSON_BYTES = 1_000_000  # an event's or a call's body: the page's and gradio_client's are under 10 KB
 FILES_PER_UPLOAD = 3  # the sketchpad's background, ink layer and composite
