@@ -26,7 +26,7 @@ from ui.sessions import use_lean_sessions
 from ui.views import EMPTY_CHART, details, headline, label_value, number_json
 
 logger = logging.getLogger("app")
-use_lean_sessions()  # Gradio's sessions keep no copy of the page's configuration (ui/sessions.py)
+use_lean_sessions()  # sessions keep no copy of the page, and readings outlast empty sessions (ui/sessions.py)
 settings = Settings.from_env()
 reader = DigitReader(lambda: resolve_models(settings))  # finds the models on first use, not at import
 corrections = CorrectionStore(

@@ -153,6 +153,15 @@ def upload(http: httpx.Client, url: str, sizes: list[int]) -> httpx.Response:
     return http.post(f"{url.rstrip('/')}/gradio_api/upload", files=files)
 
 
+def made_up_sessions(http: httpx.Client, url: str, count: int) -> list[int]:
+    """``count`` requests to the sketchpad's server functions, each naming a new session id and
+    a function that does not exist: Gradio made each a session before refusing it. The status
+    of each."""
+    body = {"component_id": PageSession(http, url).sketchpad, "fn_name": "no_such_function", "data": None}
+    endpoint = f"{url.rstrip('/')}/gradio_api/component_server"
+    return [http.post(endpoint, json=body | {"session_hash": uuid.uuid4().hex}).status_code for _ in range(count)]
+
+
 def slow_then_ordinary(http_factory, url: str, *, slow: int = 4, ordinary: int = 4) -> list[dict | str]:
     """``slow`` of the slowest inputs the app accepts, at once, then ``ordinary`` drawings:
     what the ordinary ones were answered."""

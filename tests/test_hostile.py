@@ -18,6 +18,7 @@ from hostile import (
     digit_png,
     dot_grid,
     large_call,
+    made_up_sessions,
     many_layers,
     saves,
     screen_recording,
@@ -165,6 +166,26 @@ def test_uploads_are_refused_while_the_disk_is_short_of_space(served_app, http, 
     assert refused.status_code == 507 and "short of disk space" in refused.text
     monkeypatch.setattr(ui.guard, "MIN_FREE_DISK", free - 10**9)
     assert upload(http, url, [1000]).status_code == 200
+
+
+def test_a_flood_of_made_up_sessions_keeps_the_visitors_readings(served_app, http, monkeypatch):
+    """Gradio made a session for any id a request named, even one it then refused, and pushed
+    out the oldest once it kept ``state_session_capacity``: a script pushed every visitor's last
+    reading ("why", "wrong?") out. Sessions that hold no state now go first."""
+    from http_api import PageSession, browser_drawing
+
+    import app
+
+    url = served_app.rstrip("/")
+    page = PageSession(http, url)
+    page.draw(browser_drawing(digit_png(3)))
+    holder = app.demo.state_holder
+    monkeypatch.setattr(holder, "capacity", len(holder.session_data) + 5)
+    assert set(made_up_sessions(http, url, len(holder.session_data) + 20)) == {404}
+    assert len(holder.session_data) <= holder.capacity
+    kept = holder.session_data.get(page.session_hash)
+    assert kept is not None and [type(value) for value in kept.state_data.values()] == [Reading]
+    still_reads(http, url)
 
 
 def test_events_are_not_summed_up_after_each_one(served_app, http):

@@ -1,4 +1,5 @@
-"""Gradio's sessions without their copy of the page's configuration, which nothing here reads.
+"""Gradio's sessions without their copy of the page's configuration, which nothing here reads,
+kept in a store that pushes out sessions holding no state before visitors' readings.
 
 Gradio makes every call a session (a plain HTTP call's is named after its event), and each new
 session began by copying the configuration of every block on the page, then kept it up to date
@@ -15,6 +16,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import gradio as gr
+import gradio.routes
 from gradio import state_holder
 
 
@@ -37,6 +39,30 @@ class LeanSessionState(state_holder.SessionState):
         """Nothing to update: no copy is kept."""
 
 
+class StatefulFirstHolder(state_holder.StateHolder):
+    """Gradio's session store, which, when full, pushes out the oldest session that holds no
+    state before any that does.
+
+    Gradio makes a session for any session id a request names, even one a route then refuses
+    (20 requests to ``/gradio_api/component_server`` with made-up ids and no such function: 20
+    404s, 20 sessions), and pushed out the oldest when ``state_session_capacity`` was reached:
+    a script could push every visitor's last reading out ("why", "wrong?") in 2,000 requests.
+    """
+
+    def update(self, session_id: str) -> None:
+        with self.lock:
+            if session_id in self.session_data:
+                self.session_data.move_to_end(session_id)
+            if len(self.session_data) > self.capacity:
+                others = [other for other in self.session_data if other != session_id]  # oldest first
+                stateless = (other for other in others if not self.session_data[other].state_data)
+                evicted = next(stateless, others[0])
+                del self.session_data[evicted]
+                self.time_last_used.pop(evicted, None)
+
+
 def use_lean_sessions() -> None:
-    """Have Gradio's session store make every new session a ``LeanSessionState``."""
+    """Have Gradio's session store make every new session a ``LeanSessionState``, and the app's
+    store be a ``StatefulFirstHolder`` (set before ``launch`` makes it)."""
     state_holder.SessionState = LeanSessionState
+    gradio.routes.StateHolder = StatefulFirstHolder
