@@ -69,12 +69,7 @@ def answer(value: Any, request: gr.Request | None) -> Reading:
         return read(value)
     finally:
         if request is not None and request.session_hash is not None:
-            holder = demo.state_holder
-            with holder.lock:
-                session = holder.session_data.get(request.session_hash)
-                if session is not None and not session.state_data:
-                    del holder.session_data[request.session_hash]
-                    holder.time_last_used.pop(request.session_hash, None)
+            demo.state_holder.drop_if_empty(request.session_hash)  # a StatefulFirstHolder (ui/sessions.py)
 
 
 def predict(sketch: dict | None, request: gr.Request) -> Any:

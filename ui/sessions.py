@@ -56,9 +56,18 @@ class StatefulFirstHolder(state_holder.StateHolder):
             if len(self.session_data) > self.capacity:
                 others = [other for other in self.session_data if other != session_id]  # oldest first
                 stateless = (other for other in others if not self.session_data[other].state_data)
-                evicted = next(stateless, others[0])
-                del self.session_data[evicted]
-                self.time_last_used.pop(evicted, None)
+                self._drop(next(stateless, others[0]))
+
+    def drop_if_empty(self, session_id: str) -> None:
+        """Forget the session ``session_id`` now if it holds no state (an API call's, once done)."""
+        with self.lock:
+            session = self.session_data.get(session_id)
+            if session is not None and not session.state_data:
+                self._drop(session_id)
+
+    def _drop(self, session_id: str) -> None:
+        del self.session_data[session_id]
+        self.time_last_used.pop(session_id, None)
 
 
 def use_lean_sessions() -> None:
