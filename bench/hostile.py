@@ -12,6 +12,7 @@ from __future__ import annotations
 import sys
 import tempfile
 import time
+from contextlib import ExitStack
 from pathlib import Path
 
 import httpx
@@ -26,6 +27,7 @@ from hostile import (  # noqa: E402
     dot_grid,
     large_call,
     many_layers,
+    open_streams,
     saves,
     screen_recording,
     send_image,
@@ -92,6 +94,8 @@ def main() -> None:
                 ),
                 "one upload of 40 files of 1 MB": lambda: upload(http, url, [1_000_000] * 40).text,
                 "a call to /predict whose JSON is 300 MB": lambda: large_call(http, url, 300_000_000).text,
+                "1,000 heartbeats held open by one client, a drawing meanwhile": lambda: held_open(http, url, 1000, 1),
+                "2,500 heartbeats held open by 25 clients, a drawing meanwhile": lambda: held_open(http, url, 2500, 25),
             }
             print(
                 "| probe | seconds | server memory now, MB (before -> after) | peak, MB | disk written, MB | answer |"
@@ -112,6 +116,24 @@ def main() -> None:
         finally:
             server.terminate()
             server.wait()
+
+
+def held_open(http: httpx.Client, url: str, count: int, clients: int) -> str:
+    """``count`` heartbeat streams held open by ``clients`` clients (named as a proxy on loopback
+    names them), and, while they are, a drawing from this one: how many of each status, and the
+    drawing's reading."""
+    with ExitStack() as streams:
+        statuses = [
+            status
+            for index in range(clients)
+            for status in streams.enter_context(open_streams(url, count // clients, client=f"1.2.3.{index + 1}"))
+        ]
+        try:
+            reading = summary(send_image(http, url, digit_png(3)))
+        except httpx.HTTPStatusError as refused:
+            reading = f"HTTP {refused.response.status_code}, {refused.response.json()['detail']}"
+    tally = "; ".join(f"{number}x HTTP {status}" for status, number in _tally(list(map(str, statuses))).items())
+    return f"{tally}; a drawn 3: {reading}"
 
 
 def _tally(answers: list[str]) -> dict[str, int]:

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import io
 import uuid
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack, contextmanager
 
 import httpx
 import numpy as np
@@ -160,6 +162,22 @@ def made_up_sessions(http: httpx.Client, url: str, count: int) -> list[int]:
     body = {"component_id": PageSession(http, url).sketchpad, "fn_name": "no_such_function", "data": None}
     endpoint = f"{url.rstrip('/')}/gradio_api/component_server"
     return [http.post(endpoint, json=body | {"session_hash": uuid.uuid4().hex}).status_code for _ in range(count)]
+
+
+@contextmanager
+def open_streams(url: str, count: int, *, client: str | None = None) -> Iterator[list[int]]:
+    """``count`` heartbeat streams (``/gradio_api/heartbeat/{session}``, which Gradio keeps open
+    for as long as the client does), each for a new session, held open inside the ``with``: the
+    status of each. ``client``: the address a proxy on loopback would name (X-Forwarded-For)."""
+    headers = {"x-forwarded-for": client} if client else {}
+    with ExitStack() as streams:
+        http = streams.enter_context(httpx.Client(timeout=30, limits=httpx.Limits(max_connections=None)))
+        yield [
+            streams.enter_context(
+                http.stream("GET", f"{url.rstrip('/')}/gradio_api/heartbeat/{uuid.uuid4().hex}", headers=headers)
+            ).status_code
+            for _ in range(count)
+        ]
 
 
 def slow_then_ordinary(http_factory, url: str, *, slow: int = 4, ordinary: int = 4) -> list[dict | str]:

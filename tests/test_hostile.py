@@ -20,6 +20,7 @@ from hostile import (
     large_call,
     made_up_sessions,
     many_layers,
+    open_streams,
     saves,
     screen_recording,
     send_image,
@@ -186,6 +187,66 @@ def test_a_flood_of_made_up_sessions_keeps_the_visitors_readings(served_app, htt
     kept = holder.session_data.get(page.session_hash)
     assert kept is not None and [type(value) for value in kept.state_data.values()] == [Reading]
     still_reads(http, url)
+
+
+def test_requests_open_at_once_are_bounded_by_client_and_in_all(served_app, http, monkeypatch):
+    """Gradio keeps a heartbeat open for as long as its client does: one client held 4,084 open,
+    every file the server could open, and the server answered no one else until they closed.
+    (Each client is named here as a proxy on loopback names it, which uvicorn trusts.)"""
+    import app
+    import ui.guard
+
+    url, guard = served_app.rstrip("/"), the_guard(app.demo.server_app)
+
+    def steady() -> int:  # requests open in all, once none is ending (the server closes its side just after us)
+        for _ in range(100):
+            before = guard.open.total()
+            time.sleep(0.2)
+            if guard.open.total() == before:
+                return before
+        raise AssertionError(f"requests open keep changing: {dict(guard.open)}")
+
+    monkeypatch.setattr(ui.guard, "MAX_OPEN_PER_CLIENT", 3)
+    with open_streams(url, 5, client="1.2.3.4") as statuses:
+        assert statuses == [200, 200, 200, 429, 429]
+        with open_streams(url, 1, client="1.2.3.4") as more, open_streams(url, 2, client="5.6.7.8") as others:
+            assert more == [429] and others == [200, 200]  # others are served
+        still_reads(http, url)  # and the server itself (on loopback, not through a proxy)
+    steady()
+    with open_streams(url, 3, client="1.2.3.4") as statuses:  # closed, theirs again
+        assert statuses == [200, 200, 200]
+        monkeypatch.setattr(ui.guard, "MAX_OPEN", steady() + 1)
+        with open_streams(url, 2, client="5.6.7.8") as statuses:
+            assert statuses == [200, 503]
+    still_reads(http, url)
+
+
+def the_guard(server_app):
+    """The app's RequestGuard, among the middleware Starlette wraps around the app."""
+    from ui.guard import RequestGuard
+
+    layer = server_app.middleware_stack
+    while not isinstance(layer, RequestGuard):
+        layer = layer.app
+    return layer
+
+
+@pytest.mark.parametrize(
+    ("peer", "forwarded", "client"),
+    [
+        ("8.8.8.8", "1.2.3.4", "8.8.8.8"),  # a client on the internet names whom it likes: not heeded
+        ("10.0.0.5", "1.2.3.4", "1.2.3.4"),  # a proxy on a private network (a Space's) names its client
+        ("10.0.0.5", "6.6.6.6, 1.2.3.4", "1.2.3.4"),  # what the client made up comes before
+        ("10.0.0.5", "1.2.3.4, 10.0.0.9", "1.2.3.4"),  # a second proxy's own address is passed over
+        ("10.0.0.5", "", "10.0.0.5"),
+        ("10.0.0.5", "unknown, 192.168.1.2", "10.0.0.5"),
+    ],
+)
+def test_each_request_is_counted_against_the_client_a_proxy_names(peer, forwarded, client):
+    from ui.guard import client_address
+
+    headers = [(b"x-forwarded-for", forwarded.encode())] if forwarded else []
+    assert client_address({"type": "http", "client": (peer, 50000), "headers": headers}) == client
 
 
 def test_events_are_not_summed_up_after_each_one(served_app, http):

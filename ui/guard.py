@@ -4,13 +4,15 @@ Gradio serves every app routes this one does not offer, and reads any request's 
 a 300 MB JSON call was read, parsed and queued, and took the server from 839 to 1,565 MB, its
 peak to 1,851 MB (bench/hostile.py). ``RequestGuard`` refuses the routes in REFUSED_ROUTES, as if they did
 not exist, bounds each request's body by what its route carries: JSON (file references and
-short texts), or files of at most Gradio's ``max_file_size`` each, and refuses uploads while the
-disk is short of space.
+short texts), or files of at most Gradio's ``max_file_size`` each, refuses uploads while the
+disk is short of space, and bounds how many requests each client, and all of them, keep open.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import shutil
+from collections import Counter
 from pathlib import Path
 
 import gradio as gr
@@ -31,11 +33,18 @@ FILES_PER_UPLOAD = 3  # the sketchpad's background, ink layer and composite
 # sends (one client on loopback wrote 40 MB in 0.2 s): they are refused while the disk that
 # holds them has less than this free, so that a flood fills Gradio's folder, not the disk.
 MIN_FREE_DISK = 1_000_000_000
+# Requests open at once. Gradio's streams (a session's heartbeat, its queue's messages, a call's
+# result) stay open for as long as a client keeps them, about 36 KB of the server's memory and one
+# of its files each: one client on loopback held 4,084 heartbeats open, every file the server
+# could open (its limit set to 4,096), and the server answered no one else until they closed.
+MAX_OPEN_PER_CLIENT = 200  # a page keeps two open (its heartbeat and its queue's), gradio_client one
+MAX_OPEN = 2_000  # all clients together
 
 
 class RequestGuard:
-    """ASGI middleware: refuses REFUSED_ROUTES with 404, over-long bodies with 413, and uploads
-    while the disk is short of space with 507.
+    """ASGI middleware: refuses REFUSED_ROUTES with 404, over-long bodies with 413, uploads
+    while the disk is short of space with 507, a request beyond its client's MAX_OPEN_PER_CLIENT
+    open at once with 429 and one beyond MAX_OPEN with 503.
 
     Args:
         app: the application it guards.
@@ -45,6 +54,7 @@ class RequestGuard:
     def __init__(self, app: ASGIApp, *, blocks: gr.Blocks) -> None:
         self.app = app
         self.blocks = blocks
+        self.open: Counter[str] = Counter()  # requests open, by client_address
 
     def limit(self, route: str) -> int:
         """The most bytes a request's body may have on ``route`` (its path under /gradio_api/)."""
@@ -64,21 +74,55 @@ class RequestGuard:
             await self.app(scope, receive, send)
             return
         route = scope["path"].partition("/gradio_api/")[2].rstrip("/")
-        if route in REFUSED_ROUTES:
-            await JSONResponse({"detail": "Not Found"}, status_code=404)(scope, receive, send)
+        client = client_address(scope)
+        refusal = self.refusal(route, scope, client)
+        if refusal is not None:
+            status, detail = refusal
+            await JSONResponse({"detail": detail}, status_code=status)(scope, receive, send)
             return
+        self.open[client] += 1
+        try:  # a body that comes without its length (in chunks) is bounded as it is read
+            await RequestBodyLimitResponder(self.app, self.limit(route))(scope, receive, send)
+        finally:
+            self.open[client] -= 1
+            if not self.open[client]:
+                del self.open[client]
+
+    def refusal(self, route: str, scope: Scope, client: str) -> tuple[int, str] | None:
+        """The status and message a request is refused with, or None."""
+        if route in REFUSED_ROUTES:
+            return 404, "Not Found"
+        if self.open[client] >= MAX_OPEN_PER_CLIENT:
+            return 429, f"Too many requests open at once from your address (at most {MAX_OPEN_PER_CLIENT}): close some."
+        if self.open.total() >= MAX_OPEN:
+            return 503, "The server has too many requests open at once: try again in a minute."
         most = self.limit(route)
         declared = dict(scope["headers"]).get(b"content-length", b"0")
         read = int(declared) if declared.isdigit() else most + 1
         if read > most:
-            refusal = 413, f"That request is too large: this route takes at most {most:,} bytes."
-        elif route.startswith("upload") and _free_bytes(Path(get_upload_folder())) - read < MIN_FREE_DISK:
-            refusal = 507, "The server is short of disk space for uploads: try again later."
-        else:  # and a body that comes without its length (in chunks) is bounded as it is read
-            await RequestBodyLimitResponder(self.app, most)(scope, receive, send)
-            return
-        status, detail = refusal
-        await JSONResponse({"detail": detail}, status_code=status)(scope, receive, send)
+            return 413, f"That request is too large: this route takes at most {most:,} bytes."
+        if route.startswith("upload") and _free_bytes(Path(get_upload_folder())) - read < MIN_FREE_DISK:
+            return 507, "The server is short of disk space for uploads: try again later."
+        return None
+
+
+def client_address(scope: Scope) -> str:
+    """Who sent a request: the address that connected, or, where that is a proxy's on a private
+    network (as on a Space), the last public address in X-Forwarded-For. Each proxy appends the
+    address it heard from, so only the addresses before those can be made up."""
+    peer = scope["client"][0] if scope.get("client") else ""
+    if _is_public(peer):
+        return peer
+    forwarded = dict(scope["headers"]).get(b"x-forwarded-for", b"").decode("latin-1")
+    hops = [hop.strip() for hop in forwarded.split(",")]
+    return next((hop for hop in reversed(hops) if _is_public(hop)), peer)
+
+
+def _is_public(address: str) -> bool:
+    try:
+        return ipaddress.ip_address(address).is_global
+    except ValueError:
+        return False
 
 
 def _free_bytes(folder: Path) -> int:
