@@ -5,6 +5,7 @@ python app.py        # then open http://127.0.0.1:7860
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.util
 import logging
 import os
@@ -13,7 +14,7 @@ from typing import Any
 import gradio as gr
 from starlette.middleware import Middleware
 
-from digits.images import ImageError
+from digits.images import ImageError, is_sketch
 from digits.reading.preprocess import DrawingRefused
 from digits.reading.reader import PROMPT, DigitReader, Reading
 from digits.settings import PROJECT_DIR, Settings
@@ -46,6 +47,12 @@ SESSION_MINUTES = 30  # how long the page keeps a visitor's last reading (for "w
 # once 10,000 are, for each of the three events a stroke on the page sets off. Every
 # ANALYTICS_EVERY events is often enough for those figures (bench/load.py: the difference).
 ANALYTICS_EVERY = 1000
+# Said to an API caller whose sketch holds no image at all: most often an image file sent where
+# the sketch's value goes, which Gradio reads as a sketch with nothing in it.
+NO_IMAGE = (
+    ' (That sketch holds no image: send the drawing as its "composite", {"background": null, "layers": [],'
+    ' "composite": <the image>}, or a photo of one digit to /predict_image.)'
+)
 
 
 def read(value: Any, *, keep_drawing: bool = False) -> Reading:
@@ -66,10 +73,19 @@ def answer(value: Any, request: gr.Request | None) -> Reading:
     empty one goes when the call ends; a session that holds state (a page's, called by hand) stays.
     """
     try:
-        return read(value)
+        reading = read(value)
+        if reading.status == "empty" and is_sketch(value) and not _images(value):
+            return dataclasses.replace(reading, message=reading.message + NO_IMAGE)
+        return reading
     finally:
         if request is not None and request.session_hash is not None:
             demo.state_holder.drop_if_empty(request.session_hash)  # a StatefulFirstHolder (ui/sessions.py)
+
+
+def _images(sketch: dict) -> list:
+    return [
+        image for image in (sketch.get("composite"), sketch.get("background"), *(sketch.get("layers") or [])) if image
+    ]
 
 
 def predict(sketch: dict | None, request: gr.Request) -> Any:

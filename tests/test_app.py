@@ -64,6 +64,16 @@ def test_nothing_to_read_is_a_prompt_not_an_error(client, tmp_path, value):
     path = save(Image.new("RGBA", (800, 800), colours[value]), tmp_path / "blank.png") if value else None
     result = client.predict(sketch(path), api_name="/predict")
     assert result["label"].startswith("Draw a digit") and not result.get("confidences")
+    assert ("holds no image" in result["label"]) == (value is None)  # a blank drawing is still a drawing
+
+
+@pytest.mark.parametrize("api_name", ["/predict", "/read_number"])
+def test_an_image_sent_as_a_sketch_is_told_how_to_send_it(client, api_name):
+    """gradio_client sends a file given for a sketch as it is, which Gradio reads as a sketch
+    with no image in it: once answered "Draw a digit" and nothing more."""
+    result = client.predict(handle_file(str(EXAMPLES[0])), api_name=api_name)
+    message = result["label"] if api_name == "/predict" else result["message"]
+    assert message.startswith("Draw a digit") and '"composite"' in message and "/predict_image" in message
 
 
 def test_a_blob_is_uncertain(client, tmp_path):
