@@ -74,7 +74,7 @@ def answer(value: Any, request: gr.Request | None) -> Reading:
     """
     try:
         reading = read(value)
-        if reading.status == "empty" and is_sketch(value) and not _images(value):
+        if reading.status == "empty" and is_sketch(value) and not _holds_an_image(value):
             return dataclasses.replace(reading, message=reading.message + NO_IMAGE)
         return reading
     finally:
@@ -82,10 +82,8 @@ def answer(value: Any, request: gr.Request | None) -> Reading:
             demo.state_holder.drop_if_empty(request.session_hash)  # a StatefulFirstHolder (ui/sessions.py)
 
 
-def _images(sketch: dict) -> list:
-    return [
-        image for image in (sketch.get("composite"), sketch.get("background"), *(sketch.get("layers") or [])) if image
-    ]
+def _holds_an_image(sketch: dict) -> bool:
+    return any((sketch.get("composite"), sketch.get("background"), *(sketch.get("layers") or [])))
 
 
 def predict(sketch: dict | None, request: gr.Request) -> Any:

@@ -34,7 +34,7 @@ FILES_PER_UPLOAD = 3  # the sketchpad's background, ink layer and composite
 # holds them has less than this free, so that a flood fills Gradio's folder, not the disk.
 MIN_FREE_DISK = 1_000_000_000
 # Requests open at once. Gradio's streams (a session's heartbeat, its queue's messages, a call's
-# result) stay open for as long as a client keeps them, about 36 KB of the server's memory and one
+# result) stay open for as long as a client keeps them, some 30 KB of the server's memory and one
 # of its files each: one client on loopback held 4,084 heartbeats open, every file the server
 # could open (its limit set to 4,096), and the server answered no one else until they closed.
 MAX_OPEN_PER_CLIENT = 200  # a page keeps two open (its heartbeat and its queue's), gradio_client one
