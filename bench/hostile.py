@@ -80,8 +80,8 @@ def main() -> None:
                     )
                 ),
                 "150 calls to /gradio_api/call/predict": lambda: f"{api_calls(http, url, 150)} of 150 read",
-                "50 drawings in one session, each then asked for a deep link": lambda: "; ".join(
-                    f"{count}x HTTP {code}" for code, count in _tally(list(map(str, deep_links(http, url, 50)))).items()
+                "50 drawings in one session, each then asked for a deep link": lambda: _statuses(
+                    deep_links(http, url, 50)
                 ),
                 "a 1 MB video posted to the screen recorder's processing": lambda: (
                     f"HTTP {screen_recording(http, url, 1_000_000)}"
@@ -132,8 +132,12 @@ def held_open(http: httpx.Client, url: str, count: int, clients: int) -> str:
             reading = summary(send_image(http, url, digit_png(3)))
         except httpx.HTTPStatusError as refused:
             reading = f"HTTP {refused.response.status_code}, {refused.response.json()['detail']}"
-    tally = "; ".join(f"{number}x HTTP {status}" for status, number in _tally(list(map(str, statuses))).items())
-    return f"{tally}; a drawn 3: {reading}"
+    return f"{_statuses(statuses)}; a drawn 3: {reading}"
+
+
+def _statuses(statuses: list[int]) -> str:
+    """How many requests were answered with each HTTP status."""
+    return "; ".join(f"{count}x HTTP {status}" for status, count in _tally(list(map(str, statuses))).items())
 
 
 def _tally(answers: list[str]) -> dict[str, int]:

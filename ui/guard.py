@@ -74,29 +74,28 @@ class RequestGuard:
             await self.app(scope, receive, send)
             return
         route = scope["path"].partition("/gradio_api/")[2].rstrip("/")
-        client = client_address(scope)
-        refusal = self.refusal(route, scope, client)
+        client, most = client_address(scope), self.limit(route)
+        refusal = self.refusal(route, scope, client, most)
         if refusal is not None:
             status, detail = refusal
             await JSONResponse({"detail": detail}, status_code=status)(scope, receive, send)
             return
         self.open[client] += 1
         try:  # a body that comes without its length (in chunks) is bounded as it is read
-            await RequestBodyLimitResponder(self.app, self.limit(route))(scope, receive, send)
+            await RequestBodyLimitResponder(self.app, most)(scope, receive, send)
         finally:
             self.open[client] -= 1
             if not self.open[client]:
                 del self.open[client]
 
-    def refusal(self, route: str, scope: Scope, client: str) -> tuple[int, str] | None:
-        """The status and message a request is refused with, or None."""
+    def refusal(self, route: str, scope: Scope, client: str, most: int) -> tuple[int, str] | None:
+        """The status and message a request is refused with, or None (``most``: its body's bound)."""
         if route in REFUSED_ROUTES:
             return 404, "Not Found"
         if self.open[client] >= MAX_OPEN_PER_CLIENT:
             return 429, f"Too many requests open at once from your address (at most {MAX_OPEN_PER_CLIENT}): close some."
         if self.open.total() >= MAX_OPEN:
             return 503, "The server has too many requests open at once: try again in a minute."
-        most = self.limit(route)
         declared = dict(scope["headers"]).get(b"content-length", b"0")
         read = int(declared) if declared.isdigit() else most + 1
         if read > most:
