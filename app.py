@@ -22,7 +22,7 @@ from digits.storage.corrections import CorrectionStore
 from digits.storage.resolver import resolve_models
 from ui import CSS, JS
 from ui.components import RawImage, RawSketchpad, Verdict
-from ui.guard import RequestGuard
+from ui.guard import RequestGuard, client_address
 from ui.sessions import use_lean_sessions
 from ui.views import EMPTY_CHART, details, headline, label_value, number_json
 
@@ -142,10 +142,17 @@ def show_why(reading: Reading | None, wanted: bool) -> Any:
 def save_correction(reading: Reading | None, text: str, request: gr.Request) -> tuple[str, Any]:
     """Save the drawing with the answer typed, to be reviewed for training the next model."""
     try:
-        count = corrections.save(reading, text, client=request.client.host if request.client else "")
+        count = corrections.save(reading, text, client=_client(request))
     except ValueError as error:
         raise gr.Error(str(error)) from error
     return f"Saved as {text.strip()}, thank you ({count} saved so far).", gr.update(value="")
+
+
+def _client(request: gr.Request) -> str:
+    """Who sent a request, as RequestGuard counts them: behind a Space's proxy, the address it names."""
+    if request.request is not None:
+        return client_address(request.request.scope)
+    return request.client.host if request.client else ""
 
 
 with gr.Blocks(title="Digit reader", delete_cache=(600, 3600)) as demo:

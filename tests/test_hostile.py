@@ -10,6 +10,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from conftest import PROJECT_DIR
 from gradio.utils import get_upload_folder
 from hostile import (
     api_calls,
@@ -247,6 +248,26 @@ def test_each_request_is_counted_against_the_client_a_proxy_names(peer, forwarde
 
     headers = [(b"x-forwarded-for", forwarded.encode())] if forwarded else []
     assert client_address({"type": "http", "client": (peer, 50000), "headers": headers}) == client
+
+
+def test_saves_are_counted_against_the_client_a_proxy_names(served_app):
+    """Saves were counted by the address that connected: behind a Space's proxy, every visitor's
+    against one budget, so 20 saves an hour from anyone stopped everyone's."""
+    import gradio as gr
+    from starlette.requests import Request
+
+    import app
+
+    def request(forwarded: str) -> gr.Request:
+        headers = [(b"x-forwarded-for", forwarded.encode())]
+        return gr.Request(Request({"type": "http", "client": ("10.0.0.5", 50000), "headers": headers}))
+
+    reading = app.read(PROJECT_DIR / "examples" / "8_bold.png", keep_drawing=True)
+    before = len(app.corrections._recent.get("1.2.3.4", ()))
+    answer, _ = app.save_correction(reading, "80418", request("1.2.3.4"))  # an answer no other test sends
+    assert answer.startswith("Saved as 80418"), answer
+    assert len(app.corrections._recent["1.2.3.4"]) == before + 1
+    assert "10.0.0.5" not in app.corrections._recent
 
 
 def test_events_are_not_summed_up_after_each_one(served_app, http):
