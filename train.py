@@ -7,6 +7,7 @@ python train.py                            # the shipped digit model (robust rec
 python train.py --model number             # the shipped sequence model, which reads numbers
 python train.py --model number-page        # its sibling (more of the page's brush); the app reads with both
 python train.py --arch baseline            # the CNN and recipe the project started from
+python train.py --members 1                # one digit network rather than the average of two (half the time)
 python train.py --epochs 1 --limit 500 --output /tmp/tiny.h5   # a quick check
 python train.py --extra-data corrections   # also learn from accepted corrections
 """
@@ -19,7 +20,14 @@ import logging
 import sys
 from pathlib import Path
 
-from digits.learning.recipes import ARCHITECTURES, BASELINE_RECIPE, PAGE_NUMBER_RECIPE, NumberRecipe, Recipe
+from digits.learning.recipes import (
+    ARCHITECTURES,
+    BASELINE_RECIPE,
+    MAX_MEMBERS,
+    PAGE_NUMBER_RECIPE,
+    NumberRecipe,
+    Recipe,
+)
 from digits.settings import (
     BASELINE_MODEL,
     DIGIT_MODEL,
@@ -53,6 +61,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--arch", choices=ARCHITECTURES, default="robust",
         help="robust: ours (default); small: a network of half the size; baseline: the CNN and recipe the "
         "project started from",
+    )  # fmt: skip
+    parser.add_argument(
+        "--members", type=int, choices=range(1, MAX_MEMBERS + 1), metavar=f"1-{MAX_MEMBERS}",
+        help=f"digit networks trained, each from its own seed, and averaged into the model ({_defaults('members')})",
     )  # fmt: skip
     parser.add_argument(
         "--data-dir", type=Path, default=settings.mnist_dir,
@@ -124,7 +136,7 @@ def recipe_from_args(args: argparse.Namespace) -> Recipe | NumberRecipe:
         "epochs": args.epochs, "batch_size": args.batch_size, "learning_rate": args.learning_rate,
         "validation_fraction": args.validation_fraction, "seed": args.seed, "limit": args.limit,
         "extra_repeat": args.extra_repeat, "pen_share": args.pen_share, "pen_variants": args.pen_variants,
-        "style_count": args.style_count, "lines": args.lines, "validation_lines": args.validation_lines,
+        "style_count": args.style_count, "members": args.members, "lines": args.lines, "validation_lines": args.validation_lines,
     }  # fmt: skip
     base = RECIPES[args.model if args.model in SEQUENCE_KINDS else args.arch]
     fields = {field.name for field in dataclasses.fields(base)}

@@ -10,8 +10,8 @@ import sys
 import yaml
 from conftest import PROJECT_DIR
 
-from digits.learning.recipes import PAGE_NUMBER_RECIPE, NumberRecipe
-from digits.settings import MODELS_DIR, NUMBER_MODEL, PAGE_NUMBER_MODEL
+from digits.learning.recipes import PAGE_NUMBER_RECIPE, NumberRecipe, Recipe
+from digits.settings import DIGIT_MODEL, MODELS_DIR, NUMBER_MODEL, PAGE_NUMBER_MODEL
 
 README = (PROJECT_DIR / "README.md").read_text()
 
@@ -59,6 +59,21 @@ def test_binary_files_go_through_lfs():
 def test_shipped_model_and_metadata_exist(shipped_model):
     assert shipped_model.stat().st_size < 5_000_000
     assert shipped_model.with_suffix(".json").is_file()
+
+
+def test_the_shipped_digit_model_was_made_by_its_recipe():
+    """The file is what ``python train.py`` makes with the recipe in digits/learning/recipes.py (the
+    output path aside), every network of it, and its metadata says so."""
+    recipe = Recipe()
+    metadata = json.loads((MODELS_DIR / DIGIT_MODEL).with_suffix(".json").read_text())
+    assert metadata["recipe"] == dataclasses.asdict(recipe)
+    import train
+
+    where = {"data_dir": None, "pen_dir": None, "output": None}  # folders differ between machines
+    assert metadata["arguments"] | where == vars(train.parse_args([])) | where  # no flag but those
+    assert [network["seed"] for network in metadata["networks"]] == [recipe.seed + n for n in range(recipe.members)]
+    assert all(len(network["history"]["loss"]) == recipe.epochs for network in metadata["networks"])
+    assert metadata["data"]["pen"]["held_out_writers"] > 0 and "UNIPEN" in metadata["data"]["pen"]["credit"]
 
 
 def test_the_shipped_sequence_networks_were_made_by_their_recipes():

@@ -12,8 +12,9 @@ import tensorflow as tf
 from digits.learning.architectures import build_model
 from digits.learning.evaluation import evaluate
 from digits.learning.metadata import model_card
+from digits.learning.recipes import Recipe
 from digits.learning.training import augment_batch
-from digits.storage.files import load_model
+from digits.storage.files import load_model, save_model
 
 
 class TestModels:
@@ -24,9 +25,24 @@ class TestModels:
         # 320 + 18,496 + 1600*128+128 + 1,290: the starting CNN's parameter count
         assert model.count_params() == 225_034
 
-    def test_the_shipped_network_stays_within_its_budget(self):
-        model = build_model("robust")  # issue #11: about 3 M parameters at most, the .h5 <= 12 MB
-        assert model.output_shape == (None, 10) and model.count_params() < 1_000_000
+    def test_the_shipped_model_stays_within_its_budget(self):
+        model = build_model("robust", members=Recipe().members)  # issue #11: about 3 M parameters at most
+        assert model.output_shape == (None, 10) and model.count_params() <= 3_000_000
+
+    def test_an_average_of_networks_answers_their_mean(self, tmp_path):
+        """Two networks averaged: the model's probabilities are the mean of each network's, and
+        the weights saved come back into the network this code builds for a file of two."""
+        model = build_model("small", members=2)
+        first, second = (layer for layer in model.layers if isinstance(layer, keras.Model))
+        images = np.random.default_rng(0).random((4, 28, 28, 1), dtype=np.float32)
+        answers = [network(images).numpy() for network in (first, second)]
+        assert not np.allclose(answers[0], answers[1])  # two networks, not one twice
+        np.testing.assert_allclose(model(images).numpy(), (answers[0] + answers[1]) / 2, rtol=1e-5)
+        assert model.count_params() == 2 * build_model("small").count_params()
+        save_model(model, tmp_path / "pair.h5")
+        loaded = load_model(tmp_path / "pair.h5")
+        assert loaded.name == "small_x2"
+        np.testing.assert_allclose(loaded(images).numpy(), model(images).numpy(), rtol=1e-5)
 
     def test_the_quick_network_is_small(self):
         model = build_model("small")
@@ -66,6 +82,9 @@ def test_short_training_run_end_to_end(tiny_model_path):
     np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, rtol=1e-5)
     metadata = json.loads(tiny_model_path.with_suffix(".json").read_text())
     assert metadata["architecture"] == "robust" and metadata["epochs_run"] == 2
+    # The recipe's two networks, each from its own seed, averaged into the one model.
+    assert metadata["recipe"]["members"] == 2 and model.name == "robust_x2"
+    assert [network["seed"] for network in metadata["networks"]] == [1234, 1235]
     assert metadata["arguments"]["epochs"] == 2 and metadata["parameters"] == model.count_params()
     assert len(metadata["data"]["mnist"]["sha256"]) == 4 and "LeCun" in metadata["data"]["mnist"]["credit"]
     evaluation = metadata["evaluation"]
@@ -81,6 +100,7 @@ def test_the_learning_rate_schedule_spans_every_step_run(tiny_model_path):
     training example, corrections included (see test_corrections for a run with them)."""
     metadata = json.loads(tiny_model_path.with_suffix(".json").read_text())
     assert metadata["steps_run"] == metadata["schedule_steps"] > 0
+    assert [network["steps_run"] for network in metadata["networks"]] == [metadata["schedule_steps"]] * 2
 
 
 def test_model_card_is_built_from_metadata(tiny_model_path):
@@ -89,5 +109,6 @@ def test_model_card_is_built_from_metadata(tiny_model_path):
     accuracy = metadata["evaluation"]["mnist_test"]["accuracy"]
     assert card.startswith("---\nlicense: mit")
     assert f"{100 * accuracy:.2f} %" in card and f"value: {accuracy}" in card
+    assert "The average of 2 small Keras CNNs" in card and "seed 1234, 1235." in card
     for section in ("## Intended use", "## Out-of-scope uses", "## Metrics", "## Training recipe", "## Limitations"):
         assert section in card

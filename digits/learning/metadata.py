@@ -88,6 +88,17 @@ def _percent(value: float | None) -> str:
     return "n/a" if value is None else f"{100 * value:.2f} %"
 
 
+def _networks(metadata: dict[str, Any]) -> str:
+    members = metadata["recipe"].get("members", 1)
+    what = f"architecture `{metadata['architecture']}`"
+    if members == 1:
+        return f"A small Keras CNN ({metadata['parameters']:,} parameters, {what})"
+    return (
+        f"The average of {members} small Keras CNNs ({what}, each trained from its own seed; "
+        f"{metadata['parameters']:,} parameters in all)"
+    )
+
+
 def model_card(metadata: dict[str, Any], *, repo_id: str) -> str:
     """A Hub model card written from the metadata, so the two cannot disagree: the digit model's,
     or the sequence model's."""
@@ -149,7 +160,7 @@ model-index:
 
 # {repo_id}
 
-A small Keras CNN ({metadata["parameters"]:,} parameters, architecture `{metadata["architecture"]}`)
+{_networks(metadata)}
 that reads one handwritten digit, 0-9, drawn on a canvas or photographed, after the
 preprocessing of the app it was trained for (crop to the ink, normalise the stroke width,
 scale to 20 px and centre by mass in 28x28).
@@ -186,10 +197,11 @@ Per-class accuracy on MNIST test:
 {per_class_rows}
 
 ## Training recipe
-{recipe["epochs"]} epochs, batch {recipe["batch_size"]}, Adam at {recipe["learning_rate"]}
+{recipe["epochs"]} epochs{" for each network" if recipe.get("members", 1) > 1 else ""}, batch {recipe["batch_size"]}, Adam at {recipe["learning_rate"]}
 {"with cosine decay" if recipe.get("cosine_decay") else ""}, dropout {recipe["dropout_rate"]},
 {"canvas-like augmentation of MNIST (rotation, scale, shear, shift, stroke weight)" if recipe["augment"] else "no augmentation"},
-{int(100 * recipe["validation_fraction"])} % of MNIST's training set held out for validation, seed {recipe["seed"]}.
+{int(100 * recipe["validation_fraction"])} % of MNIST's training set held out for validation,
+seed {", ".join(str(recipe["seed"] + member) for member in range(recipe.get("members", 1)))}.
 Trained in {metadata.get("training_seconds", 0):.0f} s on CPU with TensorFlow {metadata["versions"]["tensorflow"]}.
 
 ## Limitations

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import math
 import time
@@ -11,7 +12,7 @@ import numpy as np
 import tensorflow as tf
 
 from digits import IMAGE_SIZE, NUM_CLASSES
-from digits.learning.architectures import build_model
+from digits.learning.architectures import average, build_model
 from digits.learning.mnist import Mnist, preprocess_all
 from digits.learning.pen import PenDigits, split_writers
 from digits.learning.recipes import Recipe
@@ -132,6 +133,9 @@ def train(
 ) -> tuple[keras.Model, dict]:
     """Fit a model with ``recipe``; returns it and a summary of the run.
 
+    With ``recipe.members`` above 1, that many networks are fitted one after the other, each with
+    its own seed (so its own weights, drawings and order of examples), and averaged into one model.
+
     Args:
         mnist: MNIST; its test set is never seen here.
         pen: pen digits to draw and learn from (only the training writers': the held-out ones
@@ -139,6 +143,31 @@ def train(
         extra: more training examples, already through the app's preprocessing: (N, 28, 28)
             floats and (N,) labels, such as accepted corrections. They are only trained on.
     """
+    if recipe.members == 1:
+        return _fit(recipe, mnist, pen, extra=extra, verbose=verbose)
+    networks, runs = [], []
+    for member in range(recipe.members):
+        logger.info("network %d of %d", member + 1, recipe.members)
+        network, run = _fit(
+            dataclasses.replace(recipe, members=1, seed=recipe.seed + member), mnist, pen, extra=extra, verbose=verbose
+        )
+        networks.append(network)
+        runs.append({"seed": recipe.seed + member, **run})
+    model = average(networks, name=f"{recipe.arch}_x{recipe.members}")
+    summary = {
+        **{key: runs[0][key] for key in ("epochs_run", "steps_run", "schedule_steps")},  # each network's
+        "training_seconds": round(sum(run["training_seconds"] for run in runs), 1),
+        "examples_per_epoch": runs[0]["examples_per_epoch"],
+        "data_counts": runs[0]["data_counts"],
+        "networks": [{key: run[key] for key in ("seed", "steps_run", "training_seconds", "history")} for run in runs],
+    }
+    return model, summary
+
+
+def _fit(
+    recipe: Recipe, mnist: Mnist, pen: PenDigits | None, *, extra: tuple[np.ndarray, np.ndarray] | None, verbose: int
+) -> tuple[keras.Model, dict]:
+    """One network fitted with ``recipe`` (see ``train``)."""
     keras.utils.set_random_seed(recipe.seed)
     started = time.perf_counter()
     x_all, y_all = mnist.x_train, mnist.y_train

@@ -13,11 +13,15 @@ from typing import Any
 import keras
 
 from digits.learning.architectures import build_model, build_number_model
-from digits.learning.recipes import ARCHITECTURES
+from digits.learning.recipes import ARCHITECTURES, MAX_MEMBERS
 
 # The networks this code builds for each kind of model; a file's weights go into one of them.
 BUILDERS = {
-    "digit": [lambda arch=arch: build_model(arch) for arch in ARCHITECTURES],
+    "digit": [
+        lambda arch=arch, members=members: build_model(arch, members=members)
+        for members in range(1, MAX_MEMBERS + 1)
+        for arch in ARCHITECTURES
+    ],
     "number": [build_number_model],
     "number-page": [build_number_model],  # the same network, trained otherwise
 }
