@@ -136,7 +136,8 @@ def recipe_from_args(args: argparse.Namespace) -> Recipe | NumberRecipe:
         "epochs": args.epochs, "batch_size": args.batch_size, "learning_rate": args.learning_rate,
         "validation_fraction": args.validation_fraction, "seed": args.seed, "limit": args.limit,
         "extra_repeat": args.extra_repeat, "pen_share": args.pen_share, "pen_variants": args.pen_variants,
-        "style_count": args.style_count, "members": args.members, "lines": args.lines, "validation_lines": args.validation_lines,
+        "style_count": args.style_count, "members": args.members, "lines": args.lines,
+        "validation_lines": args.validation_lines,
     }  # fmt: skip
     base = RECIPES[args.model if args.model in SEQUENCE_KINDS else args.arch]
     fields = {field.name for field in dataclasses.fields(base)}
