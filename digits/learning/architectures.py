@@ -97,23 +97,21 @@ def build_number_model(*, dropout_rate: float = 0.25) -> keras.Model:
     return keras.Model(inputs, outputs, name="number_ctc")
 
 
-def average(networks: list[keras.Model], *, name: str) -> keras.Model:
-    """One model whose answer is the mean of ``networks``' probabilities (an ensemble of them);
-    each network keeps its weights."""
+def average(networks: list[keras.Model], *, arch: str) -> keras.Model:
+    """One model whose answer is the mean of ``networks``' probabilities (an ensemble of them), named
+    for their architecture and number (e.g. ``robust_x2``); each network keeps its weights."""
     inputs = keras.Input(shape=INPUT_SHAPE)
     for number, network in enumerate(networks, 1):
         network.name = f"{network.name}_{number}"  # layer names in one model must differ
     outputs = layers.Average()([network(inputs) for network in networks])
-    return keras.Model(inputs, outputs, name=name)
+    return keras.Model(inputs, outputs, name=f"{arch}_x{len(networks)}")
 
 
 def build_model(arch: str, *, dropout_rate: float = 0.4, members: int = 1) -> keras.Model:
     """Build ``arch`` (one of ARCHITECTURES), or the average of ``members`` such networks;
     raises ValueError for any other name."""
     if members > 1:
-        return average(
-            [build_model(arch, dropout_rate=dropout_rate) for _ in range(members)], name=f"{arch}_x{members}"
-        )
+        return average([build_model(arch, dropout_rate=dropout_rate) for _ in range(members)], arch=arch)
     if arch == "baseline":
         return build_baseline_model()
     if arch == "small":

@@ -146,22 +146,18 @@ def train(
     if recipe.members == 1:
         return _fit(recipe, mnist, pen, extra=extra, verbose=verbose)
     networks, runs = [], []
-    for member in range(recipe.members):
-        logger.info("network %d of %d", member + 1, recipe.members)
-        network, run = _fit(
-            dataclasses.replace(recipe, members=1, seed=recipe.seed + member), mnist, pen, extra=extra, verbose=verbose
-        )
+    for seed in range(recipe.seed, recipe.seed + recipe.members):
+        logger.info("network %d of %d", seed - recipe.seed + 1, recipe.members)
+        network, run = _fit(dataclasses.replace(recipe, members=1, seed=seed), mnist, pen, extra=extra, verbose=verbose)
         networks.append(network)
-        runs.append({"seed": recipe.seed + member, **run})
-    model = average(networks, name=f"{recipe.arch}_x{recipe.members}")
+        runs.append({"seed": seed, **run})
+    shared = ("epochs_run", "steps_run", "schedule_steps", "examples_per_epoch", "data_counts")  # each network's
     summary = {
-        **{key: runs[0][key] for key in ("epochs_run", "steps_run", "schedule_steps")},  # each network's
+        **{key: runs[0][key] for key in shared},
         "training_seconds": round(sum(run["training_seconds"] for run in runs), 1),
-        "examples_per_epoch": runs[0]["examples_per_epoch"],
-        "data_counts": runs[0]["data_counts"],
         "networks": [{key: run[key] for key in ("seed", "steps_run", "training_seconds", "history")} for run in runs],
     }
-    return model, summary
+    return average(networks, arch=recipe.arch), summary
 
 
 def _fit(
