@@ -12,7 +12,7 @@ from gradio_client.exceptions import AppError
 from PIL import Image, ImageDraw
 
 from digits.learning.drawing import draw_digit
-from digits.reading.reader import TOO_SMALL
+from digits.reading.reader import BLOB, FILLED_IN, TOO_SMALL
 
 EXAMPLES = sorted((PROJECT_DIR / "examples").glob("*.png"))
 
@@ -90,6 +90,17 @@ def test_a_dot_is_too_small_to_be_a_digit_but_a_small_digit_is_read(reader):
     assert (reading.status, reading.message) == ("uncertain", TOO_SMALL) and reading.probabilities is not None
     small = reader.read(draw_digit(3, left=300, top=300, height=40, brush=6))  # 40 px of 800
     assert small.text == "3"
+
+
+def test_a_small_blob_is_told_to_draw_larger_and_a_large_one_is_a_blob(reader):
+    """A filled shape 100 px across on the 800 px canvas is what a digit drawn small with the stock
+    50 px brush becomes (bench/sizes.py); one 300 px across is a blob or a scribble."""
+    for across, message in ((100, FILLED_IN), (150, FILLED_IN), (300, BLOB)):
+        drawing = Image.new("RGB", (800, 800), "white")
+        ImageDraw.Draw(drawing).ellipse([350, 350, 350 + across, 350 + across], fill="black")
+        reading = reader.read(drawing)
+        assert (reading.status, reading.message) == ("uncertain", message), across
+        assert reading.probabilities is not None  # its chart is still shown
 
 
 @pytest.mark.parametrize("api_name", ["/predict", "/predict_image"])
