@@ -153,7 +153,7 @@ class TestViews:
         expected = (log_likelihood(one, "42") + log_likelihood(other, "42")) / 2
         assert self.views(one, other).log_likelihood("42") == pytest.approx(expected)
 
-    def test_the_best_path_likeliest_over_all_views_wins(self):
+    def test_each_views_best_path_is_a_reading_the_likeliest_over_all_views_first(self):
         _ = BLANK
         unsure = frames_for([_, 1, _, _], sure=0.4)  # a 1, and maybe a 7 after it...
         unsure[2, 7] = 0.35
@@ -161,12 +161,14 @@ class TestViews:
         assert [s.digit for s in best_path(unsure)] == [1]
         views = self.views(unsure, sure)
         assert views.log_likelihood("17") > views.log_likelihood("1")
-        line, frames, symbols = views.best()
+        (line, frames, symbols), other = views.readings()
         assert [s.digit for s in symbols] == [1, 7] and frames is sure and line is views.lines[1]
+        assert [s.digit for s in other[2]] == [1] and other[1] is unsure
 
-    def test_where_views_agree_the_first_one_is_kept(self):
+    def test_where_views_agree_there_is_one_reading_the_first_views(self):
         first, second = frames_for([BLANK, 3, BLANK]), frames_for([3, 3, BLANK])
-        assert self.views(first, second).best()[1] is first
+        (reading,) = self.views(first, second).readings()
+        assert reading[1] is first
 
 
 def test_train_py_makes_the_second_network_with_its_own_recipe():

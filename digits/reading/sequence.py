@@ -105,15 +105,17 @@ class Views:
             self._scores[digits] = float(np.mean(log_likelihoods(self.frames, digits)))
         return self._scores[digits]
 
-    def best(self) -> tuple[Line, np.ndarray, list[Symbol]]:
-        """Of the views' best paths, the one likeliest over all views, with its line and frames
-        (the first view's, where several read the same; where all do, nothing is weighed)."""
-        paths = [best_path(frames) for frames in self.frames]
-        texts = ["".join(str(symbol.digit) for symbol in path) for path in paths]
-        chosen = (
-            0 if len(set(texts)) == 1 else max(range(len(paths)), key=lambda view: self.log_likelihood(texts[view]))
-        )
-        return self.lines[chosen], self.frames[chosen], paths[chosen]
+    def readings(self) -> list[tuple[Line, np.ndarray, list[Symbol]]]:
+        """The views' best paths, each with its line and frames, the likeliest over all views
+        first; where several views read the same, only the first of them."""
+        found: dict[str, tuple[Line, np.ndarray, list[Symbol]]] = {}
+        for line, frames in zip(self.lines, self.frames, strict=True):
+            path = best_path(frames)
+            found.setdefault("".join(str(symbol.digit) for symbol in path), (line, frames, path))
+        texts = list(found)
+        if len(texts) > 1:  # where all views agree, nothing is weighed
+            texts.sort(key=self.log_likelihood, reverse=True)
+        return [found[text] for text in texts]
 
 
 @dataclass(frozen=True)
