@@ -158,9 +158,10 @@ def test_the_reading_both_kinds_of_network_find_likeliest_wins(reader, pen, inde
     ("seed", "index", "truth"), [(2004035, 35, "43210"), (2006066, 66, "789"), (2007032, 32, "10")]
 )
 def test_where_the_views_read_differently_each_reading_is_weighed(reader, pen, seed, index, truth):
-    """Held-out writers' numbers whose line the sequence networks read differently at its two
-    widths: the likeliest to them alone comes back "43270", "769" and "00"; weighed by the digit
-    network too, another view's reading wins (``DigitReader._read_line``)."""
+    """Held-out writers' numbers whose line the views (two sequence networks, each at two widths)
+    read differently: the reading likeliest to the sequence networks alone is "43270", "769" and
+    "00"; weighed by the digit network too, another view's reading wins
+    (``DigitReader._read_line``)."""
     number = windows(real_numbers(split_by_writer(pen)[1]))[index]
     rng = np.random.default_rng(seed)
     drawing = sketch(number.strokes, rng, height=rng.uniform(100, 320), brush=PAGE_BRUSH)
