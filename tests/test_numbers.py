@@ -22,6 +22,15 @@ from digits.settings import NUMBER_MODEL, PAGE_NUMBER_MODEL
 EXAMPLES = sorted((PROJECT_DIR / "examples").glob("*.png"))
 
 
+def read_held_out_number(reader, pen, index: int, *, seed: int) -> tuple[str, str]:
+    """A held-out writer's real number (the ``index``-th of ``windows``), drawn with the page's
+    brush at a size and place drawn from ``seed``: its digits, and the reader's reading of it."""
+    number = windows(real_numbers(split_by_writer(pen)[1]))[index]
+    rng = np.random.default_rng(seed)
+    drawing = sketch(number.strokes, rng, height=rng.uniform(100, 320), brush=PAGE_BRUSH)
+    return number.text, reader.read(drawing).text
+
+
 def test_label_pieces_joins_diagonal_neighbours_and_keeps_gaps():
     mask = np.zeros((6, 8), bool)
     mask[0, 0] = mask[1, 1] = mask[2, 2] = True  # a diagonal line: one piece
@@ -148,10 +157,7 @@ def test_the_reading_both_kinds_of_network_find_likeliest_wins(reader, pen, inde
     """Held-out writers' numbers where the reading the sequence networks alone find likelier has a
     digit wrong or unsure ("12?4567", "81"), and the digit network's opinion of each digit in its
     own ink turns the choice to the right one (``DigitReader._read_number``)."""
-    number = windows(real_numbers(split_by_writer(pen)[1]))[index]
-    rng = np.random.default_rng(1000 + index)
-    drawing = sketch(number.strokes, rng, height=rng.uniform(100, 320), brush=PAGE_BRUSH)
-    assert number.text == truth and reader.read(drawing).text == truth
+    assert read_held_out_number(reader, pen, index, seed=1000 + index) == (truth, truth)
 
 
 @pytest.mark.parametrize(
@@ -162,10 +168,7 @@ def test_where_the_views_read_differently_each_reading_is_weighed(reader, pen, s
     read differently: the reading likeliest to the sequence networks alone is "43270", "769" and
     "00"; weighed by the digit network too, another view's reading wins
     (``DigitReader._read_line``)."""
-    number = windows(real_numbers(split_by_writer(pen)[1]))[index]
-    rng = np.random.default_rng(seed)
-    drawing = sketch(number.strokes, rng, height=rng.uniform(100, 320), brush=PAGE_BRUSH)
-    assert number.text == truth and reader.read(drawing).text == truth
+    assert read_held_out_number(reader, pen, index, seed=seed) == (truth, truth)
 
 
 @pytest.mark.parametrize(
@@ -175,10 +178,7 @@ def test_a_digit_both_readings_find_is_unsure_only_if_both_are(reader, pen, seed
     """Held-out writers' numbers that both readings read alike, where the digit network alone is
     unsure of one digit in its own ink and the line's reading is sure of it: with the pieces'
     reading alone, "67?901", "12?4" and "12?4567" (``_surer``)."""
-    number = windows(real_numbers(split_by_writer(pen)[1]))[index]
-    rng = np.random.default_rng(seed)
-    drawing = sketch(number.strokes, rng, height=rng.uniform(100, 320), brush=PAGE_BRUSH)
-    assert number.text == truth and reader.read(drawing).text == truth
+    assert read_held_out_number(reader, pen, index, seed=seed) == (truth, truth)
 
 
 @pytest.mark.parametrize(("index", "truth"), [(41, "43210"), (76, "98765")])
@@ -186,10 +186,7 @@ def test_the_digit_network_weighs_twice_the_sequence_networks(reader, pen, index
     """Held-out writers' numbers whose readings differ by a digit the digit network is surer of
     than the sequence networks: weighed alike, they come back as "43270" (a flagged 1 read as a
     7) and "?8765" (``DIGIT_WEIGHT``)."""
-    number = windows(real_numbers(split_by_writer(pen)[1]))[index]
-    rng = np.random.default_rng(1000 + index)
-    drawing = sketch(number.strokes, rng, height=rng.uniform(100, 320), brush=PAGE_BRUSH)
-    assert number.text == truth and reader.read(drawing).text == truth
+    assert read_held_out_number(reader, pen, index, seed=1000 + index) == (truth, truth)
 
 
 @pytest.mark.parametrize(("index", "truth"), [(22, "43210"), (54, "01")])
@@ -197,10 +194,7 @@ def test_a_small_digit_whose_loops_fill_is_a_digit_not_a_blob(reader, pen, index
     """Held-out writers' numbers drawn small for the page's brush: loops of their 3 and 2, or 0,
     fill, and with a lone digit's blob rule these come back as "4??10" and "?1"
     (``NUMBER_BLOB_FILL``)."""
-    number = windows(real_numbers(split_by_writer(pen)[1]))[index]
-    rng = np.random.default_rng(1000 + index)
-    drawing = sketch(number.strokes, rng, height=rng.uniform(100, 320), brush=PAGE_BRUSH)
-    assert number.text == truth and reader.read(drawing).text == truth
+    assert read_held_out_number(reader, pen, index, seed=1000 + index) == (truth, truth)
 
 
 def test_a_scribble_beside_digits_is_still_unsure(reader):
