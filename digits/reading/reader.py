@@ -332,7 +332,7 @@ class DigitReader:
             whole = whole or self._whole(crop)
             if whole is None:
                 return -np.inf
-            return views.log_likelihood(str(whole[1].argmax())) + DIGIT_WEIGHT * float(np.log(whole[1].max()))
+            return _joint_likelihood(views, str(whole[1].argmax()), whole[1].max(keepdims=True))
 
         return max((by_pieces, as_line), key=likelihood), whole
 
@@ -510,12 +510,16 @@ def _cut_through(ink: np.ndarray, column: int) -> bool:
 
 
 def _likelihood(digits: list[Reading], views: Views, images: _Images) -> float:
+    """``_joint_likelihood`` of a reading's digits, each read by the digit network in its own ink."""
+    probabilities = images.probabilities([digit.seen for digit in digits])
+    return _joint_likelihood(views, _digits(digits), probabilities[np.arange(len(digits)), [d.digit for d in digits]])
+
+
+def _joint_likelihood(views: Views, digits: str, read: np.ndarray) -> float:
     """How likely ``digits`` are to both kinds of network: the sequence networks' log-likelihood of
     them for the whole line (``views``) plus DIGIT_WEIGHT times the digit network's log-probability
-    of each digit in its own ink."""
-    probabilities = images.probabilities([digit.seen for digit in digits])
-    read = probabilities[np.arange(len(digits)), [digit.digit for digit in digits]]
-    return views.log_likelihood(_digits(digits)) + DIGIT_WEIGHT * float(np.log(np.maximum(read, 1e-9)).sum())
+    of each digit in its own ink (``read``, one per digit)."""
+    return views.log_likelihood(digits) + DIGIT_WEIGHT * float(np.log(np.maximum(read, 1e-9)).sum())
 
 
 def _surer(piece: Reading, line: Reading) -> Reading:
