@@ -21,7 +21,9 @@ The sets:
   36 px brush, 100 to 320 px tall, anywhere on the canvas (``--renderings`` times each, at
   new sizes and places: there are only 328). "touching": some two digits' ink touches on the
   canvas, which depends on the drawing's size as much as on the writer. A few writers draw most
-  of the drawings that touch, so each writer's share read right is also averaged over writers.
+  of the drawings that touch, so each writer's share read right is also averaged over writers,
+  and those are also split by height: under SMALL px tall, the page's brush is a quarter of the
+  number's height or more and fills its loops.
 - Composed numbers: MNIST test digits (the first 5,000, never trained on) side by side at three
   spacings (``digits.learning.evaluation.compose_number``), 2 to 6 digits.
 - Lone digits: MNIST test digits drawn as sketches (``render_sketch``) and the held-out writers'
@@ -57,12 +59,14 @@ from digits.storage.resolver import from_files  # noqa: E402
 
 MNIST_HELD_OUT = 5000
 HEIGHTS = (100, 320)  # px, a number's height on the canvas
+SMALL = 150  # px: a number drawn less tall has the page's 36 px brush a quarter of its height or more
 
 
-def draw_number(number: Number, rng: np.random.Generator) -> tuple[Image.Image, bool]:
-    """``number`` on the canvas as the page draws it, and whether any two of its digits touch."""
+def draw_number(number: Number, rng: np.random.Generator, height: float) -> tuple[Image.Image, bool]:
+    """``number`` on the canvas as the page draws it, ``height`` px tall, and whether any two of
+    its digits touch."""
     strokes = normalize(number.strokes)
-    paths = random_placement(strokes, rng, height=rng.uniform(*HEIGHTS), brush=PAGE_BRUSH)
+    paths = random_placement(strokes, rng, height=height, brush=PAGE_BRUSH)
     masks, start = [], 0
     for digit in number.digits:
         ink = Image.new("1", (CANVAS_SIZE, CANVAS_SIZE), 0)
@@ -147,13 +151,17 @@ def main() -> None:
     if args.real:
         numbers = [numbers[i] for i in np.random.default_rng(1).permutation(len(numbers))[: args.real]]
     by_kind: dict[str, list] = {"apart": [], "touching": []}
+    touching_by_size: dict[bool, list] = {True: [], False: []}  # small or not
     by_length: dict[int, list] = {}
     by_writer: dict[str, dict[str, list]] = {"all": {}, "touching": {}}
     for number in numbers:
         for _ in range(args.renderings):
-            image, touching = draw_number(number, rng)
+            height = rng.uniform(*HEIGHTS)
+            image, touching = draw_number(number, rng, height)
             outcome = read(image, number.text, f"real {len(number.text)}")
             by_kind["touching" if touching else "apart"].append(outcome)
+            if touching:
+                touching_by_size[height < SMALL].append(outcome)
             by_length.setdefault(len(number.text), []).append(outcome)
             for kind in ("all", "touching") if touching else ("all",):
                 by_writer[kind].setdefault(number.writer, []).append(outcome)
@@ -162,6 +170,8 @@ def main() -> None:
     tally("real, no digits touch", by_kind["apart"])
     tally("real, some digits touch", by_kind["touching"])
     tally_writers("real, some digits touch", by_writer["touching"])
+    tally(f"real, some digits touch, under {SMALL} px tall", touching_by_size[True])
+    tally(f"real, some digits touch, {SMALL} px tall or more", touching_by_size[False])
     for length in sorted(by_length):
         tally(f"real, {length} digits", by_length[length])
     for name in results[names[0]]:
