@@ -21,9 +21,9 @@ The sets:
   36 px brush, 100 to 320 px tall, anywhere on the canvas (``--renderings`` times each, at
   new sizes and places: there are only 328). "touching": some two digits' ink touches on the
   canvas, which depends on the drawing's size as much as on the writer. A few writers draw most
-  of the drawings that touch, so each writer's share read right is also averaged over writers,
-  and those are also split by height: under SMALL px tall, the page's brush is a quarter of the
-  number's height or more and fills its loops.
+  of the drawings that touch, so each writer's share read right is also averaged over writers.
+  The drawings that touch are also split by height: under SMALL px tall, the page's brush is a
+  quarter of the number's height or more and fills its loops.
 - Composed numbers: MNIST test digits (the first 5,000, never trained on) side by side at three
   spacings (``digits.learning.evaluation.compose_number``), 2 to 6 digits.
 - Lone digits: MNIST test digits drawn as sketches (``render_sketch``) and the held-out writers'
@@ -151,7 +151,8 @@ def main() -> None:
     if args.real:
         numbers = [numbers[i] for i in np.random.default_rng(1).permutation(len(numbers))[: args.real]]
     by_kind: dict[str, list] = {"apart": [], "touching": []}
-    touching_by_size: dict[bool, list] = {True: [], False: []}  # small or not
+    small, large = f"under {SMALL} px tall", f"{SMALL} px tall or more"
+    touching_by_height: dict[str, list] = {small: [], large: []}
     by_length: dict[int, list] = {}
     by_writer: dict[str, dict[str, list]] = {"all": {}, "touching": {}}
     for number in numbers:
@@ -161,7 +162,7 @@ def main() -> None:
             outcome = read(image, number.text, f"real {len(number.text)}")
             by_kind["touching" if touching else "apart"].append(outcome)
             if touching:
-                touching_by_size[height < SMALL].append(outcome)
+                touching_by_height[small if height < SMALL else large].append(outcome)
             by_length.setdefault(len(number.text), []).append(outcome)
             for kind in ("all", "touching") if touching else ("all",):
                 by_writer[kind].setdefault(number.writer, []).append(outcome)
@@ -170,8 +171,8 @@ def main() -> None:
     tally("real, no digits touch", by_kind["apart"])
     tally("real, some digits touch", by_kind["touching"])
     tally_writers("real, some digits touch", by_writer["touching"])
-    tally(f"real, some digits touch, under {SMALL} px tall", touching_by_size[True])
-    tally(f"real, some digits touch, {SMALL} px tall or more", touching_by_size[False])
+    for name, outcomes in touching_by_height.items():
+        tally(f"real, some digits touch, {name}", outcomes)
     for length in sorted(by_length):
         tally(f"real, {length} digits", by_length[length])
     for name in results[names[0]]:
