@@ -77,6 +77,29 @@ def draw_number(number: Number, rng: np.random.Generator, height: float) -> tupl
     return sketch_of_paths(paths, brush=PAGE_BRUSH), touching
 
 
+def misses_by_number(
+    numbers: list[Number], drawn: list[int], outcomes: list[dict[str, bool]], readers: list[str], results: dict
+) -> None:
+    """How many numbers the drawings that touch are of, and the misread ones: each number is drawn
+    several times, and a number one reader cannot read is misread in most of its drawings."""
+    writers = {numbers[index].writer for index in drawn}
+    print(
+        f"\nreal numbers whose digits touch: {len(drawn)} drawings of {len(set(drawn))} numbers by {len(writers)} writers"
+    )
+    for reader in readers:
+        missed = [index for index, outcome in zip(drawn, outcomes, strict=True) if not outcome[reader]]
+        always = {index for index in missed if missed.count(index) == drawn.count(index)}
+        found = {
+            "drawings": len(missed), "numbers": len(set(missed)),
+            "writers": len({numbers[index].writer for index in missed}), "numbers_misread_in_every_drawing": len(always),
+        }  # fmt: skip
+        results[reader]["real, some digits touch, misread"] = found
+        print(
+            f"- {reader}: {found['drawings']} misread, of {found['numbers']} numbers by {found['writers']} writers; "
+            f"{len(always)} numbers misread in every drawing that touches ({sum(drawn.count(i) for i in always)} drawings)"
+        )
+
+
 def main() -> None:
     settings = Settings.from_env()
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -155,13 +178,15 @@ def main() -> None:
     touching_by_height: dict[str, list] = {small: [], large: []}
     by_length: dict[int, list] = {}
     by_writer: dict[str, dict[str, list]] = {"all": {}, "touching": {}}
-    for number in numbers:
+    touching_numbers: list[int] = []  # which number each drawing that touches is (its index)
+    for index, number in enumerate(numbers):
         for _ in range(args.renderings):
             height = rng.uniform(*HEIGHTS)
             image, touching = draw_number(number, rng, height)
             outcome = read(image, number.text, f"real {len(number.text)}")
             by_kind["touching" if touching else "apart"].append(outcome)
             if touching:
+                touching_numbers.append(index)
                 touching_by_height[small if height < SMALL else large].append(outcome)
             by_length.setdefault(len(number.text), []).append(outcome)
             for kind in ("all", "touching") if touching else ("all",):
@@ -230,6 +255,7 @@ def main() -> None:
     print(f"| | {' | '.join(names)} |\n|---|{'---:|' * len(names)}")
     for key in keys:
         print(f"| {key} | {' | '.join(f'{medians[name][key]:.1f}' for name in names)} |")
+    misses_by_number(numbers, touching_numbers, by_kind["touching"], names, results)
     if args.json:
         args.json.write_text(json.dumps({"accuracy": results, "median_ms": medians}, indent=2) + "\n")
 
