@@ -1,6 +1,7 @@
 """Numbers: the reader with the sequence network beside the reader that cuts, side by side.
 
     python bench/number_reading.py [--count 200] [--singles 2000] [--renderings 1] [--json out.json]
+    python bench/number_reading.py --number-models models/number_ctc.h5 other.h5   # another pair
 
 (Not "numbers.py": that name would hide the standard library's numbers module.)
 
@@ -11,7 +12,7 @@ and no digit is missing or extra. Three readers, with the same digit network:
 - "cuts": ``numbers="segments"``, the reader before the sequence networks (``segment`` cuts the
   ink into digits, the digit network reads each);
 - "one network": the app's reader with its first sequence network alone (``number_ctc.h5``);
-- "app": the app's reader, with both sequence networks.
+- "app": the app's reader, with both sequence networks (``--number-models``: with those).
 
 The sets:
 
@@ -118,14 +119,19 @@ def main() -> None:
     )
     parser.add_argument("--singles", type=int, default=2000, help="lone digits of each kind")
     parser.add_argument("--json", type=Path, default=None, help="also write the figures to this JSON file")
+    parser.add_argument("--digit-model", type=Path, default=settings.digit_model_path, help="the digit network's file")
+    parser.add_argument(
+        "--number-models", type=Path, nargs="+", default=settings.number_model_paths,
+        help="the sequence networks' files: 'app' reads with them all, 'one network' with the first",
+    )  # fmt: skip
     args = parser.parse_args()
 
-    missing = [path for path in settings.number_model_paths if not path.exists()]
+    missing = [path for path in (args.digit_model, *args.number_models) if not path.exists()]
     if missing:
-        sys.exit(f"no sequence network at {missing[0]}: train it with python train.py --model number(-page)")
+        sys.exit(f"no model at {missing[0]}: train it with python train.py (--model number, number-page)")
 
-    def load(numbers: int = len(settings.number_model_paths)):
-        return from_files(settings.digit_model_path, *settings.number_model_paths[:numbers])
+    def load(numbers: int = len(args.number_models)):
+        return from_files(args.digit_model, *args.number_models[:numbers])
 
     readers = {
         "cuts": DigitReader(load, numbers="segments"), "one network": DigitReader(lambda: load(1)),
