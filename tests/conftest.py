@@ -257,6 +257,11 @@ def client(served_app):
 
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+# How long a browser test waits for the page to show the server's answer: the benchmarks measure
+# speed (bench/latency.py), these tests that the answer comes. The page's editor draws on the CPU
+# (SwiftShader, below), on the same two cores as the server and the other tests; with both cores
+# busy, a number's reading was seen to reach the page more than 35 s after its last stroke.
+ANSWER_MS = 120_000
 # No GPU here: WebGL (the sketchpad's editor draws with it) runs on SwiftShader through ANGLE,
 # which redraws the canvas in about 0.3 s a pointer event where --disable-gpu's path takes 0.65 s.
 # "Unsafe" because it exposes SwiftShader to whatever page is open; these open only the app's own.

@@ -10,7 +10,7 @@ import os
 from pathlib import Path
 
 import pytest
-from conftest import draw_with_mouse, draw_with_touch
+from conftest import ANSWER_MS, draw_with_mouse, draw_with_touch
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.slow
@@ -28,10 +28,10 @@ def test_draw_a_digit_with_the_mouse_and_see_it_read(browser, served_app, tmp_pa
     page.goto(served_app)
     page.get_by_text("Draw a digit (0-9)").filter(visible=True).first.wait_for()
     draw_with_mouse(page, 3, left=220, top=140, height=460)
-    page.locator("#verdict").get_by_text("3", exact=True).first.wait_for(timeout=20_000)
-    page.get_by_text("sure)").first.wait_for(timeout=10_000)  # the sentence under the verdict
-    page.locator("#seen img").first.wait_for(timeout=10_000)  # the 28x28 image the model saw
-    page.locator(".vega-embed, canvas.marks, svg.marks").first.wait_for(timeout=10_000)  # the bar chart
+    page.locator("#verdict").get_by_text("3", exact=True).first.wait_for(timeout=ANSWER_MS)
+    page.get_by_text("sure)").first.wait_for(timeout=ANSWER_MS)  # the sentence under the verdict
+    page.locator("#seen img").first.wait_for(timeout=ANSWER_MS)  # the 28x28 image the model saw
+    page.locator(".vega-embed, canvas.marks, svg.marks").first.wait_for(timeout=ANSWER_MS)  # the bar chart
     expect(page.locator("#quick-verdict")).to_be_hidden()  # the one-line reading is for phones
     assert page.get_by_text("Error").count() == 0
     page.screenshot(path=str(screenshot_path(tmp_path, "screenshot.png")), full_page=True)
@@ -51,7 +51,7 @@ def test_draw_a_digit_with_a_finger_on_a_phone_and_see_it_at_once(browser, serve
     assert canvas["width"] >= 0.9 * phone["width"]  # the drawing area takes the screen's width
     draw_with_touch(page, 7, left=220, top=160, height=460)
     quick = page.locator("#quick-verdict")
-    expect(quick).to_contain_text("7", timeout=20_000)
+    expect(quick).to_contain_text("7", timeout=ANSWER_MS)
     expect(quick).to_contain_text("sure")
     box = quick.bounding_box()  # where it is now, right after drawing, without scrolling
     assert box["y"] >= 0 and box["y"] + box["height"] <= phone["height"], box
@@ -67,9 +67,9 @@ def test_an_example_loads_into_the_sketchpad_and_is_read(browser, served_app):
     page.get_by_text("Draw a digit (0-9)").filter(visible=True).first.wait_for()
     examples = page.locator(".gallery-item")  # in file order: 0_bold, 0_thin, 1_bold, ...
     examples.nth(15).click()  # 7_thin
-    page.locator("#verdict").get_by_text("7", exact=True).first.wait_for(timeout=20_000)
+    page.locator("#verdict").get_by_text("7", exact=True).first.wait_for(timeout=ANSWER_MS)
     page.get_by_role("button", name="Clear", exact=True).click()
-    page.get_by_text("Draw a digit (0-9)").filter(visible=True).first.wait_for(timeout=10_000)
+    page.get_by_text("Draw a digit (0-9)").filter(visible=True).first.wait_for(timeout=ANSWER_MS)
     expect(page.locator("#verdict").get_by_text("7", exact=True)).to_have_count(0)
     page.close()
 
@@ -80,17 +80,17 @@ def test_draw_a_number_see_why_and_save_a_correction(browser, served_app, correc
     page.get_by_text("Draw a digit (0-9)").filter(visible=True).first.wait_for()
     draw_with_mouse(page, 4, left=120, top=250, height=300)
     draw_with_mouse(page, 2, left=480, top=250, height=300)
-    page.locator("#verdict").get_by_text("42", exact=True).first.wait_for(timeout=20_000)
-    page.get_by_text("Read 42").first.wait_for(timeout=10_000)
-    page.locator("#boxes img").first.wait_for(timeout=10_000)  # the drawing with each digit's box
+    page.locator("#verdict").get_by_text("42", exact=True).first.wait_for(timeout=ANSWER_MS)
+    page.get_by_text("Read 42").first.wait_for(timeout=ANSWER_MS)
+    page.locator("#boxes img").first.wait_for(timeout=ANSWER_MS)  # the drawing with each digit's box
     expect(page.locator("#seen")).to_be_hidden()
     page.get_by_label("Show why").check()
-    page.locator("#why img").first.wait_for(timeout=10_000)
+    page.locator("#why img").first.wait_for(timeout=ANSWER_MS)
     page.screenshot(path=str(tmp_path / "number.png"), full_page=True)
     page.get_by_text("Wrong? Tell it the right answer").click()
     page.get_by_label("It was").fill("43")
     page.get_by_role("button", name="Save", exact=True).click()
-    page.get_by_text("Saved as 43").first.wait_for(timeout=10_000)
+    page.get_by_text("Saved as 43").first.wait_for(timeout=ANSWER_MS)
     from digits.storage.corrections import records
 
     saved = records(corrections_dir)

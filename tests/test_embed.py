@@ -11,7 +11,7 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from conftest import PROJECT_DIR, draw_with_mouse
+from conftest import ANSWER_MS, PROJECT_DIR, draw_with_mouse
 from test_space import pinned
 
 pytestmark = pytest.mark.slow
@@ -65,7 +65,7 @@ def test_embedded_app_renders_and_answers(browser, served_app, page_server, web_
     component = page.locator("gradio-app")
     component.get_by_text("Draw a digit (0-9)").filter(visible=True).first.wait_for(timeout=30_000)
     draw_with_mouse(page, 7, left=250, top=150, height=460, root=component)
-    component.locator("#verdict").get_by_text("7", exact=True).first.wait_for(timeout=20_000)
+    component.locator("#verdict").get_by_text("7", exact=True).first.wait_for(timeout=ANSWER_MS)
     frame = page.frame_locator("#frame")
     frame.get_by_text("Digit reader").first.wait_for(timeout=30_000)
     page.close()
