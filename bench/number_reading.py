@@ -20,11 +20,11 @@ The sets:
   ``digits.learning.pen.split_by_writer``), rebuilt as they wrote and spaced them
   (``digits.learning.numbers.real_numbers``; stretches of 2 to 6 digits), drawn with the page's
   36 px brush, 100 to 320 px tall, anywhere on the canvas (``--renderings`` times each, at
-  new sizes and places: there are only 328). "touching": some two digits' ink touches on the
-  canvas, which depends on the drawing's size as much as on the writer. A few writers draw most
-  of the drawings that touch, so each writer's share read right is also averaged over writers.
-  The drawings that touch are also split by height: under SMALL px tall, the page's brush is a
-  quarter of the number's height or more and fills its loops.
+  new sizes and places: there are only 328; with ``--slope``, each turned a little). "touching":
+  some two digits' ink touches on the canvas, which depends on the drawing's size as much as on
+  the writer. A few writers draw most of the drawings that touch, so each writer's share read
+  right is also averaged over writers. The drawings that touch are also split by height: under
+  SMALL px tall, the page's brush is a quarter of the number's height or more and fills its loops.
   Each number is drawn several times, so after the tables: how many numbers the drawings that
   touch are of, and each reader's misread ones.
 - Composed numbers: MNIST test digits (the first 5,000, never trained on) side by side at three
@@ -81,6 +81,13 @@ def draw_number(number: Number, rng: np.random.Generator, height: float) -> tupl
     return sketch_of_paths(paths, brush=PAGE_BRUSH), touching
 
 
+def turned(number: Number, degrees: float) -> Number:
+    """``number`` turned ``degrees`` about the origin (positive: its right end rises on the canvas)."""
+    angle = np.radians(-degrees)  # the canvas's y axis points down
+    matrix = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]], np.float32)
+    return Number([[stroke @ matrix.T for stroke in digit] for digit in number.digits], number.text, number.writer)
+
+
 def misses_by_number(
     numbers: list[Number], drawn: list[int], outcomes: list[dict[str, bool]], readers: list[str], results: dict
 ) -> None:
@@ -118,6 +125,11 @@ def main() -> None:
         "--renderings", type=int, default=1, help="drawings of each real number (each at its own size and place)"
     )
     parser.add_argument("--singles", type=int, default=2000, help="lone digits of each kind")
+    parser.add_argument(
+        "--slope", type=float, default=0.0,
+        help="turn each drawing of a real number by an angle drawn within this many degrees either way "
+        "(people writing with a finger slope their lines); 0: as written",
+    )  # fmt: skip
     parser.add_argument("--json", type=Path, default=None, help="also write the figures to this JSON file")
     parser.add_argument("--digit-model", type=Path, default=settings.digit_model_path, help="the digit network's file")
     parser.add_argument(
@@ -191,10 +203,12 @@ def main() -> None:
     by_length: dict[int, list] = {}
     by_writer: dict[str, dict[str, list]] = {"all": {}, "touching": {}}
     touching_numbers: list[int] = []  # which number each drawing that touches is (its index)
+    angles = np.random.default_rng(4)  # its own stream: with --slope 0 the drawings are as without it
     for index, number in enumerate(numbers):
         for _ in range(args.renderings):
             height = rng.uniform(*HEIGHTS)
-            image, touching = draw_number(number, rng, height)
+            turn = angles.uniform(-args.slope, args.slope)
+            image, touching = draw_number(turned(number, turn) if args.slope else number, rng, height)
             outcome = read(image, number.text, f"real {len(number.text)}")
             by_kind["touching" if touching else "apart"].append(outcome)
             if touching:
