@@ -119,7 +119,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data-dir", type=Path, default=settings.mnist_dir, help="MNIST IDX folder ($MNIST_DIR)")
     parser.add_argument("--pen-dir", type=Path, default=settings.unipen_dir, help="UNIPEN folder ($UNIPEN_DIR)")
-    parser.add_argument("--count", type=int, default=200, help="composed numbers per length and spacing")
+    parser.add_argument(
+        "--count", type=int, default=200, help="composed numbers per spacing (a fifth of them of each length, 2 to 6)"
+    )
     parser.add_argument("--real", type=int, default=0, help="real numbers to read (0: all the held-out writers')")
     parser.add_argument(
         "--renderings", type=int, default=1, help="drawings of each real number (each at its own size and place)"
@@ -189,7 +191,8 @@ def main() -> None:
 
     def row(name: str) -> None:
         count = results[names[0]][name]["count"]
-        cells = " | ".join(f"{results[reader][name]['accuracy']:.1%}" for reader in names)
+        shares = [results[reader][name]["accuracy"] for reader in names]
+        cells = " | ".join("–" if share is None else f"{share:.1%}" for share in shares)  # none drawn
         print(f"| {name} | {count:,} | {cells} |", flush=True)
 
     # Real numbers, as the held-out writers spaced them.
@@ -267,6 +270,8 @@ def main() -> None:
                 reading = reader.read(image)
                 times[reader_name].setdefault("lone digit", []).append(1000 * (time.perf_counter() - started))
                 split[reader_name] += len(reading.parts) > 1
+        if not count:  # --singles 0
+            continue
         for reader in names:
             results[reader][f"lone digits read as two or more: {name}"] = {
                 "count": count,
