@@ -81,13 +81,6 @@ def draw_number(number: Number, rng: np.random.Generator, height: float) -> tupl
     return sketch_of_paths(paths, brush=PAGE_BRUSH), touching
 
 
-def turned(number: Number, degrees: float) -> Number:
-    """``number`` turned ``degrees`` about the origin (positive: its right end rises on the canvas)."""
-    angle = np.radians(-degrees)  # the canvas's y axis points down
-    matrix = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]], np.float32)
-    return Number([[stroke @ matrix.T for stroke in digit] for digit in number.digits], number.text, number.writer)
-
-
 def misses_by_number(
     numbers: list[Number], drawn: list[int], outcomes: list[dict[str, bool]], readers: list[str], results: dict
 ) -> None:
@@ -211,7 +204,7 @@ def main() -> None:
         for _ in range(args.renderings):
             height = rng.uniform(*HEIGHTS)
             turn = angles.uniform(-args.slope, args.slope)
-            image, touching = draw_number(turned(number, turn) if args.slope else number, rng, height)
+            image, touching = draw_number(number.turned(turn) if args.slope else number, rng, height)
             outcome = read(image, number.text, f"real {len(number.text)}")
             by_kind["touching" if touching else "apart"].append(outcome)
             if touching:

@@ -209,6 +209,7 @@ class TestTraining:
         card = model_card(metadata, repo_id="tester/digits")
         assert "the number reader (`number_ctc_page.h5`)" in card and "this is the second" in card
         assert "45% of them with the app's 36 px brush, 25% with a stock sketchpad's 50 px" in card
+        assert f"Each line is turned by an angle drawn from N(0, {metadata['recipe']['slope']}°)" in card
 
     def test_its_model_card_credits_both_data_sets(self, tiny_number_model_path):
         metadata = json.loads(tiny_number_model_path.with_suffix(".json").read_text())

@@ -228,6 +228,11 @@ def _number_card(metadata: dict[str, Any], *, repo_id: str) -> str:
         if {"page_brush_share", "stock_brush_share"} <= spread.keys()
         else "brushes from a hairline to 50 px"
     )
+    sloped = (
+        f" Each line is turned by an angle drawn from N(0, {recipe['slope']}°), as a finger on a phone slopes it."
+        if recipe.get("slope")
+        else ""
+    )
     which = {"number": "the first.", "number-page": "the second (`train.py --model number-page`)."}
     sibling = (
         "The app reads each number with two such networks, trained alike but for their brushes, and weighs "
@@ -259,7 +264,7 @@ trained for the companion Gradio app, whose digit model reads lone digits. {sibl
 ({brushes}): stretches of the real numbers UNIPEN's training writers wrote,
 spaced as they wrote them ({counts.get("real_numbers", 0):,} numbers), and numbers composed of one
 writer's digits, or of MNIST training digits, from clearly apart to overlapping by a third of
-a digit. UNIPEN's held-out writers are never trained on.
+a digit.{sloped} UNIPEN's held-out writers are never trained on.
 
 ## Metrics
 Held-out writers' numbers, drawn with the app's 36 px brush, read whole and right:

@@ -46,6 +46,12 @@ class Number:
         """Digits ``start`` to ``start + length``, where they are."""
         return Number(self.digits[start : start + length], self.text[start : start + length], self.writer)
 
+    def turned(self, degrees: float) -> Number:
+        """Turned ``degrees`` about the origin (positive: its right end rises on the canvas)."""
+        angle = np.radians(-degrees)  # the canvas's y axis points down
+        matrix = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]], np.float32)
+        return Number([[stroke @ matrix.T for stroke in digit] for digit in self.digits], self.text, self.writer)
+
 
 def real_numbers(pen: PenDigits) -> list[Number]:
     """Every run of two or more digits written left to right on one line, as written."""
@@ -145,6 +151,11 @@ class NumberSource:
         return self._centre_lines[index]
 
     def number(self, rng: np.random.Generator) -> Number:
+        """A random number, real or composed, its line turned by the recipe's ``slope``."""
+        number = self._level_number(rng)
+        return number.turned(rng.normal(0, self.recipe.slope)) if self.recipe.slope else number
+
+    def _level_number(self, rng: np.random.Generator) -> Number:
         length = int(rng.choice(np.arange(1, self.recipe.max_length + 1), p=LENGTH_WEIGHTS / LENGTH_WEIGHTS.sum()))
         pick = rng.random()
         if pick < self.recipe.real_share and length >= 2:

@@ -79,6 +79,10 @@ class NumberRecipe:
         default_factory=lambda: {"apart": 0.35, "touching": 0.4, "overlapping": 0.25}
     )
     max_length: int = 8  # digits in a number, from 1
+    # Each number's line is turned by an angle drawn from N(0, slope) degrees: people writing with
+    # a finger on a phone rarely keep it level, and digits that touch on a sloping line are the
+    # hardest to read (README, "Numbers").
+    slope: float = 4.0
     pen_validation_share: float = 0.1  # of the training writers, kept for validation
     validation_lines: int = 2_000
     spread: Spread = field(default_factory=lambda: Spread(min_height=40, max_height=320))

@@ -334,7 +334,8 @@ class DigitReader:
                 return -np.inf
             return _joint_likelihood(views, str(whole[1].argmax()), whole[1].max(keepdims=True))
 
-        return max((by_pieces, as_line), key=likelihood), whole
+        best = max((by_pieces, as_line), key=likelihood)
+        return (_blobs_whole(best, by_pieces) if best is as_line and by_pieces else best), whole
 
     def _read_groups(self, groups: list[Part], box: Box, images: _Images) -> list[Reading] | None:
         """The digits of a number, from its pieces of ink (``segment``, uncut): a piece no wider
@@ -532,6 +533,28 @@ def _surer(piece: Reading, line: Reading) -> Reading:
     if piece.status == "digit" or line.status != "digit":
         return piece
     return digit_verdict(line.probabilities, piece.seen, piece.box)
+
+
+def _blobs_whole(line: list[Reading] | None, pieces: list[Reading]) -> list[Reading] | None:
+    """The line's reading, but where it reads two or more digits inside a piece that stands apart
+    and is a blob (a dense scribble), that piece, unsure: the sequence networks may read a filled
+    square as "11", the bars of solid ink they see in its columns."""
+    if not line:
+        return line
+    kept: list[Reading] = []
+    for piece in pieces:
+        if piece.message != BLOB:
+            continue
+        inside = [_centre_in(digit.box, piece.box) for digit in line]
+        if sum(inside) >= 2:
+            kept.append(piece)
+            line = [digit for digit, within in zip(line, inside, strict=True) if not within]
+    return sorted(line + kept, key=lambda digit: digit.box[0]) if kept else line
+
+
+def _centre_in(box: Box, within: Box) -> bool:
+    x, y = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
+    return within[0] <= x <= within[2] and within[1] <= y <= within[3]
 
 
 def _digits(digits: list[Reading] | None) -> str:
