@@ -21,7 +21,7 @@ class Recipe:
 
     arch: str = "robust"
     # Networks trained, each from its own seed (seed, seed + 1...), and averaged into the one
-    # model: two read a little more than one (README, "Digits"), for twice the training time.
+    # model: two read a little more than one (docs/experiments.md), for twice the training time.
     members: int = 2
     epochs: int = 12
     batch_size: int = 128
