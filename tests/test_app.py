@@ -12,7 +12,7 @@ from gradio_client.exceptions import AppError
 from PIL import Image, ImageDraw
 
 from digits.learning.drawing import draw_digit
-from digits.reading.reader import BLOB, FILLED_IN, TOO_SMALL
+from digits.reading.reader import BLOB, FILLED_IN, SMALL_FOR_THE_BRUSH, TOO_SMALL
 
 EXAMPLES = sorted((PROJECT_DIR / "examples").glob("*.png"))
 
@@ -92,15 +92,31 @@ def test_a_dot_is_too_small_to_be_a_digit_but_a_small_digit_is_read(reader):
     assert small.text == "3"
 
 
-def test_a_small_blob_is_told_to_draw_larger_and_a_large_one_is_a_blob(reader):
+def test_a_small_blob_is_read_as_a_digit_drawn_small_and_a_large_one_is_a_blob(reader):
     """A filled shape 100 px across on the 800 px canvas is what a digit drawn small with the stock
-    50 px brush becomes (bench/sizes.py); one 300 px across is a blob or a scribble."""
-    for across, message in ((100, FILLED_IN), (150, FILLED_IN), (300, BLOB)):
+    50 px brush becomes (bench/sizes.py): a 0 drawn so is just that, and it is read, with a word
+    to draw larger. One 300 px across is a blob or a scribble."""
+    for across in (100, 150):
         drawing = Image.new("RGB", (800, 800), "white")
         ImageDraw.Draw(drawing).ellipse([350, 350, 350 + across, 350 + across], fill="black")
         reading = reader.read(drawing)
-        assert (reading.status, reading.message) == ("uncertain", message), across
-        assert reading.probabilities is not None  # its chart is still shown
+        assert (reading.status, reading.text) == ("digit", "0"), across
+        assert reading.message.endswith(SMALL_FOR_THE_BRUSH), reading.message
+    drawing = Image.new("RGB", (800, 800), "white")
+    ImageDraw.Draw(drawing).ellipse([350, 350, 650, 650], fill="black")
+    reading = reader.read(drawing)
+    assert (reading.status, reading.message) == ("uncertain", BLOB)
+    assert reading.probabilities is not None  # its chart is still shown
+
+
+def test_a_small_blob_unsure_of_its_digit_is_told_why(reader):
+    """A small tangle drawn with the stock 50 px brush, a blob that the network reads below 50 %,
+    stays unsure and is told that it is small for the brush, not that it is a scribble."""
+    tangle = [(394, 399), (428, 424), (383, 417), (445, 443), (438, 393), (447, 386), (402, 379), (415, 428)]
+    drawing = Image.new("RGB", (800, 800), "white")
+    ImageDraw.Draw(drawing).line(tangle, fill="black", width=50, joint="curve")
+    reading = reader.read(drawing)
+    assert (reading.status, reading.message) == ("uncertain", FILLED_IN), reading.message
 
 
 @pytest.mark.parametrize("api_name", ["/predict", "/predict_image"])
