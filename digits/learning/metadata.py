@@ -128,8 +128,7 @@ def model_card(metadata: dict[str, Any], *, repo_id: str) -> str:
         f"of {pen_data['training_writers']} UNIPEN writers (some kept for validation), each drawn "
         f"{recipe['pen_variants']} times as people draw on a sketchpad, plus {recipe['style_count']:,} drawings "
         "of each writing style that neither set holds enough of (crossed 7s, flagged 1s, slashed 0s, "
-        f"open 4s, hooked 9s, 6s with a tiny loop). {pen_data['held_out_writers']} UNIPEN writers are "
-        "held out and never trained on."
+        f"open 4s, hooked 9s). {pen_data['held_out_writers']} UNIPEN writers are held out and never trained on."
         if pen_data
         else "MNIST's 60,000 training images."
     )

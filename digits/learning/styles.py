@@ -118,8 +118,10 @@ def tiny_loop_six(strokes: Strokes, rng: np.random.Generator) -> Strokes:
     low, high = bounds(strokes)
     power, narrow = rng.uniform(0.35, 0.6), rng.uniform(0.45, 0.75)
     height = high[1] - low[1]
-    lowered = [low[1] + height * ((stroke[:, 1] - low[1]) / height) ** power for stroke in strokes]
-    return normalize([np.stack([stroke[:, 0] * narrow, y], axis=1) for stroke, y in zip(strokes, lowered, strict=True)])
+    return normalize([
+        np.stack([stroke[:, 0] * narrow, low[1] + height * ((stroke[:, 1] - low[1]) / height) ** power], axis=1)
+        for stroke in strokes
+    ])
 
 
 def opened(strokes: Strokes, rng: np.random.Generator, *, at_start: bool) -> Strokes:
