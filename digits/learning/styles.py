@@ -1,9 +1,8 @@
 """Ways of writing digits that neither MNIST nor the pen data holds enough of, made from strokes.
 
 Each style changes a real digit's strokes the way a writer of that style would (a bar through a
-7's stem, a flag and a foot on a 1, a slash through a 0, a hooked tail on a 9, a 6's loop made
-small at the foot of a long stem), or draws the digit from a template where real ones are too
-few (an open-topped 4). All work on unit strokes
+7's stem, a flag and a foot on a 1, a slash through a 0, a hooked tail on a 9), or draws the
+digit from a template where real ones are too few (an open-topped 4). All work on unit strokes
 (``digits.learning.strokes.normalize``: centred, 1 unit tall, y down) and return unit strokes.
 
 ``STYLES`` names each style with the digit it is a style of; ``bench/accuracy.py`` measures each
@@ -112,18 +111,6 @@ def detached_five(strokes: Strokes, rng: np.random.Generator) -> Strokes:
     return normalize([stroke + shift if i == flag else stroke for i, stroke in enumerate(strokes)])
 
 
-def tiny_loop_six(strokes: Strokes, rng: np.random.Generator) -> Strokes:
-    """A tall, narrow 6 whose loop is a small one at the foot of a long stem: the heights are
-    drawn towards the bottom (a power under 1 of the height from the top) and the width narrowed."""
-    low, high = bounds(strokes)
-    power, narrow = rng.uniform(0.35, 0.6), rng.uniform(0.45, 0.75)
-    height = high[1] - low[1]
-    return normalize([
-        np.stack([stroke[:, 0] * narrow, low[1] + height * ((stroke[:, 1] - low[1]) / height) ** power], axis=1)
-        for stroke in strokes
-    ])
-
-
 def opened(strokes: Strokes, rng: np.random.Generator, *, at_start: bool) -> Strokes:
     """A loop left open: the first (or last) few hundredths of the only stroke not drawn, as in
     a quick 0 or a 9 whose loop does not close (more, and a 9 becomes a 4)."""
@@ -168,7 +155,6 @@ STYLES: dict[str, tuple[int, Callable[[Strokes, np.random.Generator], Strokes] |
     "9 with its loop open": (9, lambda strokes, rng: opened(strokes, rng, at_start=True)),
     "0 left open": (0, lambda strokes, rng: opened(strokes, rng, at_start=False)),
     "5 with its top apart": (5, detached_five),
-    "tall 6 with a tiny loop": (6, tiny_loop_six),
     "open-topped 4": (4, None),
 }
 
