@@ -9,7 +9,8 @@ Rows:
   them, chosen by a salted hash of the name; digits.learning.pen), drawn as the stock sketchpad
   sends a drawing: an opaque white 800x800 canvas, hard 50 px black strokes, anywhere, from
   150 to 700 px tall. Then the same with the page's own 36 px brush. The worst writer, and each
-  writing style made from those writers' strokes (digits.learning.styles), drawn the same way.
+  writing style made from those writers' strokes (digits.learning.styles: those trained on,
+  then those only measured), drawn the same way.
 
 "Through the app" means the app's reader, as /predict uses it, on the PNG a browser sends:
 preprocessing, segmenting and the verdict. A digit counts as read only when the answer is that
@@ -36,6 +37,7 @@ from digits.learning.drawing import render_sketch  # noqa: E402
 from digits.learning.mnist import load_mnist  # noqa: E402
 from digits.learning.pen import load_pen_digits, split_by_writer  # noqa: E402
 from digits.learning.renders import sketch, style_strokes  # noqa: E402
+from digits.learning.styles import MEASURED_ONLY, STYLES  # noqa: E402
 from digits.reading.reader import DigitReader, Reading  # noqa: E402
 from digits.settings import BASELINE_MODEL, DIGIT_MODEL, MODELS_DIR, Settings  # noqa: E402
 from digits.storage.files import read_metadata  # noqa: E402
@@ -106,7 +108,10 @@ def main() -> None:
     mnist_images = [png(Image.fromarray(image)) for image in mnist.x_test[: args.mnist_count]]
     pen_50 = pen_drawings(held_out.strokes, 50, seed=1)
     pen_36 = pen_drawings(held_out.strokes, 36, seed=2)
-    style_digits, style_labels, style_names = style_strokes(held_out, per_style=args.style_count, seed=3)
+    every_style = {**STYLES, **MEASURED_ONLY}  # the styles trained on, then those only measured
+    style_digits, style_labels, style_names = style_strokes(
+        held_out, per_style=args.style_count, seed=3, styles=every_style
+    )
     styled = pen_drawings(style_digits, 50, seed=4)
     print(f"drew the test sets in {time.perf_counter() - started:.0f} s", file=sys.stderr)
 

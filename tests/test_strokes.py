@@ -7,9 +7,9 @@ import pytest
 from PIL import Image
 
 from digits.learning.drawing import CANVAS_SIZE, DIGIT_STROKES, ink_of_paths, sketch_of_paths, smooth
-from digits.learning.renders import Spread, draw_all
+from digits.learning.renders import Spread, draw_all, style_pool, style_strokes
 from digits.learning.strokes import augment, bounds, normalize, random_placement
-from digits.learning.styles import STYLES, is_plain, styled
+from digits.learning.styles import MEASURED_ONLY, STYLES, is_plain, styled
 from digits.reading.preprocess import crop_ink, drawing_ink
 
 
@@ -125,6 +125,18 @@ class TestStyles:
         tail = strokes[-1]
         assert tail[-1, 0] < tail[-8, 0]
 
+    def test_a_tiny_loop_six_has_its_loop_at_the_foot_of_a_long_stem(self):
+        """The template 6's loop starts halfway down and it is two thirds as wide as tall; the
+        style's loop takes at most the bottom third, and it is at most half as wide as tall."""
+        rng = np.random.default_rng(4)
+        for _ in range(20):
+            six = styled("tall 6 with a tiny loop", unit(6), rng)
+            (left, top), (right, bottom) = bounds(six)
+            points = np.concatenate(six)
+            after_the_bottom = points[np.argmax(points[:, 1]) :]
+            assert (after_the_bottom[:, 1].min() - top) / (bottom - top) > 0.65  # the loop closes low
+            assert right - left < 0.55 * (bottom - top)
+
     def test_an_open_four_does_not_close_at_the_top(self):
         rng = np.random.default_rng(4)
         for _ in range(20):
@@ -142,9 +154,19 @@ class TestStyles:
         assert is_plain("crossed 7", seven) and not is_plain("crossed 7", self.strokes_of("crossed 7"))
 
 
+def test_styles_only_measured_are_not_trained_on(pen):
+    """Training draws the styles of STYLES alone (no 6 among them); the bench asks for the
+    others too."""
+    _, labels = style_pool(pen, per_style=2, seed=0, spread=Spread(), workers=1)
+    assert len(labels) == 2 * len(STYLES) and 6 not in labels
+    _, labels, names = style_strokes(pen, per_style=2, seed=0, styles={**STYLES, **MEASURED_ONLY})
+    assert set(names) == set(STYLES) | set(MEASURED_ONLY)
+    assert [int(labels[names.index(name)]) for name in MEASURED_ONLY] == [d for d, _ in MEASURED_ONLY.values()]
+
+
 def test_every_style_can_be_drawn_and_read_as_an_image():
     rng = np.random.default_rng(5)
-    for name, (digit, _) in STYLES.items():
+    for name, (digit, _) in {**STYLES, **MEASURED_ONLY}.items():
         strokes = styled(name, unit(digit), rng)
         paths = random_placement(strokes, rng, height=300, brush=20)
         image = sketch_of_paths(paths, brush=20)

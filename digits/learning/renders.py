@@ -13,6 +13,7 @@ worker processes, each from its own seed: the same seed gives the same pool.
 from __future__ import annotations
 
 import multiprocessing
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -96,12 +97,14 @@ def pen_pool(
     return images, np.tile(pen.labels, variants)
 
 
-def style_strokes(pen: PenDigits, *, per_style: int, seed: int) -> tuple[list[Strokes], np.ndarray, list[str]]:
-    """``per_style`` digits of each style in STYLES, made from ``pen``'s plain digits of its kind:
-    their unit strokes, labels and style names."""
+def style_strokes(
+    pen: PenDigits, *, per_style: int, seed: int, styles: Mapping[str, tuple] = STYLES
+) -> tuple[list[Strokes], np.ndarray, list[str]]:
+    """``per_style`` digits of each style in ``styles`` (those trained on, unless told), made from
+    ``pen``'s plain digits of its kind: their unit strokes, labels and style names."""
     rng = np.random.default_rng(seed)
     strokes, labels, names = [], [], []
-    for name, (digit, _) in STYLES.items():
+    for name, (digit, _) in styles.items():
         candidates = [i for i in np.flatnonzero(pen.labels == digit) if is_plain(name, pen.strokes[i])]
         for index in rng.choice(candidates, per_style, replace=len(candidates) < per_style):
             strokes.append(styled(name, pen.strokes[index], rng))
