@@ -37,7 +37,7 @@ from digits.learning.drawing import render_sketch  # noqa: E402
 from digits.learning.mnist import load_mnist  # noqa: E402
 from digits.learning.pen import load_pen_digits, split_by_writer  # noqa: E402
 from digits.learning.renders import sketch, style_strokes  # noqa: E402
-from digits.learning.styles import MEASURED_ONLY, STYLES  # noqa: E402
+from digits.learning.styles import EVERY_STYLE  # noqa: E402
 from digits.reading.reader import DigitReader, Reading  # noqa: E402
 from digits.settings import BASELINE_MODEL, DIGIT_MODEL, MODELS_DIR, Settings  # noqa: E402
 from digits.storage.files import read_metadata  # noqa: E402
@@ -108,9 +108,8 @@ def main() -> None:
     mnist_images = [png(Image.fromarray(image)) for image in mnist.x_test[: args.mnist_count]]
     pen_50 = pen_drawings(held_out.strokes, 50, seed=1)
     pen_36 = pen_drawings(held_out.strokes, 36, seed=2)
-    every_style = {**STYLES, **MEASURED_ONLY}  # the styles trained on, then those only measured
     style_digits, style_labels, style_names = style_strokes(
-        held_out, per_style=args.style_count, seed=3, styles=every_style
+        held_out, per_style=args.style_count, seed=3, styles=EVERY_STYLE
     )
     styled = pen_drawings(style_digits, 50, seed=4)
     print(f"drew the test sets in {time.perf_counter() - started:.0f} s", file=sys.stderr)

@@ -9,7 +9,7 @@ from PIL import Image
 from digits.learning.drawing import CANVAS_SIZE, DIGIT_STROKES, ink_of_paths, sketch_of_paths, smooth
 from digits.learning.renders import Spread, draw_all, style_pool, style_strokes
 from digits.learning.strokes import augment, bounds, normalize, random_placement
-from digits.learning.styles import MEASURED_ONLY, STYLES, is_plain, styled
+from digits.learning.styles import EVERY_STYLE, MEASURED_ONLY, STYLES, is_plain, styled
 from digits.reading.preprocess import crop_ink, drawing_ink
 
 
@@ -159,14 +159,14 @@ def test_styles_only_measured_are_not_trained_on(pen):
     others too."""
     _, labels = style_pool(pen, per_style=2, seed=0, spread=Spread(), workers=1)
     assert len(labels) == 2 * len(STYLES) and 6 not in labels
-    _, labels, names = style_strokes(pen, per_style=2, seed=0, styles={**STYLES, **MEASURED_ONLY})
+    _, labels, names = style_strokes(pen, per_style=2, seed=0, styles=EVERY_STYLE)
     assert set(names) == set(STYLES) | set(MEASURED_ONLY)
     assert [int(labels[names.index(name)]) for name in MEASURED_ONLY] == [d for d, _ in MEASURED_ONLY.values()]
 
 
 def test_every_style_can_be_drawn_and_read_as_an_image():
     rng = np.random.default_rng(5)
-    for name, (digit, _) in {**STYLES, **MEASURED_ONLY}.items():
+    for name, (digit, _) in EVERY_STYLE.items():
         strokes = styled(name, unit(digit), rng)
         paths = random_placement(strokes, rng, height=300, brush=20)
         image = sketch_of_paths(paths, brush=20)

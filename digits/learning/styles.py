@@ -6,7 +6,8 @@ digit from a template where real ones are too few (an open-topped 4). All work o
 (``digits.learning.strokes.normalize``: centred, 1 unit tall, y down) and return unit strokes.
 
 ``STYLES`` names each style with the digit it is a style of; ``bench/accuracy.py`` measures each
-on its own, on held-out writers' digits, and those of ``MEASURED_ONLY`` too, which are not trained on.
+on its own, on held-out writers' digits, and those of ``MEASURED_ONLY`` too, which are not
+trained on (``EVERY_STYLE`` holds both).
 """
 
 from __future__ import annotations
@@ -173,19 +174,20 @@ STYLES: dict[str, tuple[int, Callable[[Strokes, np.random.Generator], Strokes] |
 MEASURED_ONLY: dict[str, tuple[int, Callable[[Strokes, np.random.Generator], Strokes]]] = {
     "tall 6 with a tiny loop": (6, tiny_loop_six),
 }
+EVERY_STYLE = {**STYLES, **MEASURED_ONLY}  # those trained on, then those only measured
 
 
 def styled(name: str, strokes: Strokes | None, rng: np.random.Generator) -> Strokes:
-    """The style ``name`` of STYLES or MEASURED_ONLY applied to ``strokes`` (a digit of that style's kind), or drawn
-    from its template."""
-    _, make = {**STYLES, **MEASURED_ONLY}[name]
+    """The style ``name`` of EVERY_STYLE applied to ``strokes`` (a digit of that style's kind), or
+    drawn from its template."""
+    _, make = EVERY_STYLE[name]
     return open_four(rng) if make is None else make(normalize(strokes), rng)
 
 
 def is_plain(name: str, strokes: Strokes) -> bool:
     """Whether a digit can take the style: a 1 that has no flag yet; a 7, a 0 or a 9 drawn in one
     stroke (no bar or slash yet, a loop to open); a 5 whose top is a stroke of its own."""
-    digit, _ = {**STYLES, **MEASURED_ONLY}[name]
+    digit, _ = EVERY_STYLE[name]
     low, high = bounds(strokes)
     width, height = high - low
     if digit == 1:
