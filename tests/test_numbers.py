@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import io
+
 import numpy as np
 import pytest
 from conftest import PROJECT_DIR
 from gradio_client import handle_file
-from PIL import Image, ImageDraw
+from PIL import Image, ImageDraw, ImageOps
 
 from digits.learning.evaluation import compose_number
 from digits.learning.numbers import SPACINGS, Number, NumberSource, compose, real_numbers, windows
@@ -284,8 +286,42 @@ def test_two_digits_apart_are_not_read_as_one(reader, pen):
 def test_a_faint_sliver_beside_a_digit_is_no_digit(reader, mnist):
     """MNIST test image 5730 has, beside its digit, a one-pixel-wide column of faint grey that
     preprocessing erases: it used to crash the reader (EmptyImageError from a part)."""
-    reading = reader.read(Image.fromarray(mnist.x_test[5730]))
+    image = ImageOps.expand(Image.fromarray(mnist.x_test[5730]), border=6)  # larger than MNIST's frame
+    reading = reader.read(image)
     assert reading.text == str(mnist.y_test[5730]) and not reading.parts
+
+
+def test_an_mnist_image_is_read_as_it_is(reader, mnist):
+    """A 28x28 MNIST digit, sent as a program sends one, is read as the network reads MNIST:
+    with its own grey levels and strokes, not redrawn; and a thick one, whose strokes fill its
+    box, is not taken for a blob."""
+    from digits.reading.reader import UNCERTAIN_BELOW, is_blob
+
+    images = mnist.x_test[:1000]
+    framed = images.astype(np.float32) / images.max(axis=(1, 2), keepdims=True)  # the darkest ink is full ink
+    alone = reader.probabilities(framed)
+    thick = 0
+    for image, seen, probabilities in zip(images, framed, alone, strict=True):
+        buffer = io.BytesIO()
+        Image.fromarray(image).save(buffer, format="PNG")
+        reading = reader.read(buffer.getvalue())
+        np.testing.assert_allclose(reading.seen, seen, atol=1 / 255)
+        np.testing.assert_allclose(reading.probabilities, probabilities, atol=5e-3)  # levels in 8 bits
+        assert reading.probabilities.argmax() == probabilities.argmax()
+        assert reading.status == ("digit" if probabilities.max() >= UNCERTAIN_BELOW else "uncertain")
+        thick += is_blob(seen)
+    assert thick >= 3  # the thick digits among these, read as digits above
+
+
+def test_a_blob_framed_as_mnist_frames_a_digit_is_still_a_blob(reader):
+    from digits.reading.preprocess import as_framed
+    from digits.reading.reader import BLOB
+
+    disc = Image.new("L", (28, 28), 0)
+    ImageDraw.Draw(disc).ellipse([4, 4, 23, 23], fill=255)
+    assert as_framed(disc) is not None
+    reading = reader.read(disc)
+    assert (reading.status, reading.message) == ("uncertain", BLOB)
 
 
 def test_a_single_digit_reads_as_it_did_before_numbers(reader):

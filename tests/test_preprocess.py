@@ -204,3 +204,23 @@ def test_target_stroke_is_mnist_median(mnist):
         box = pre.bounding_box(ink > 0)
         widths.append(pre.stroke_width(pre.work_mask(ink[box])))
     assert abs(np.median(widths) - pre.TARGET_STROKE) < 0.5
+
+
+def test_mnist_digits_are_framed_and_kept_as_they_are(mnist):
+    """An MNIST digit is already framed as MNIST frames one: ``as_framed`` gives it back as it
+    is, grey levels and all, white on black or black on white. Moved off its centre, made
+    small, or on a larger canvas, it is framed no longer and is redrawn as any drawing is."""
+    for image in mnist.x_test[:500]:
+        framed = pre.as_framed(Image.fromarray(image))
+        assert framed is not None
+        np.testing.assert_allclose(framed, image / image.max(), atol=1 / 255)
+        inverted = pre.as_framed(ImageOps.invert(Image.fromarray(image)))
+        np.testing.assert_allclose(inverted, framed, atol=1 / 255)
+    image = mnist.x_test[0]
+    moved = np.zeros_like(image)
+    moved[:, 4:] = image[:, :-4]
+    small = np.zeros_like(image)
+    small[9:19, 9:19] = np.asarray(Image.fromarray(image[4:24, 4:24]).resize((10, 10)))
+    assert pre.as_framed(Image.fromarray(moved)) is None
+    assert pre.as_framed(Image.fromarray(small)) is None
+    assert pre.as_framed(ImageOps.expand(Image.fromarray(image), border=2)) is None
