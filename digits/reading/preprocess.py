@@ -229,7 +229,7 @@ def as_framed(image: Image.Image) -> np.ndarray | None:
     """The 28x28 array the model reads, if ``image`` is already framed as MNIST frames a digit
     (see FRAMED_SIDES); else None.
 
-    Such an image, an MNIST digit or the app's own 28x28 view of a drawing, is read as it is,
+    Such an image, an MNIST digit or ``preprocess``'s own output, is read as it is,
     with its grey levels and its own stroke widths: redrawing it as ``preprocess`` redraws a
     drawing loses both, and with them a few digits in a thousand of MNIST's test set.
     """
