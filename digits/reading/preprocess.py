@@ -174,12 +174,16 @@ def normalize_strokes(mask: np.ndarray) -> np.ndarray:
     return mask
 
 
+def centre_of_mass(image: np.ndarray) -> tuple[float, float]:
+    """The row and column of ``image``'s centre of mass (it must hold some ink)."""
+    total = image.sum()
+    rows, cols = np.indices(image.shape)
+    return float((rows * image).sum() / total), float((cols * image).sum() / total)
+
+
 def center_by_mass(digit: np.ndarray) -> np.ndarray:
     """Place ``digit`` (at most 20x20) in 28x28 with its centre of mass at the centre."""
-    total = digit.sum()
-    rows, cols = np.indices(digit.shape)
-    com_row = (rows * digit).sum() / total
-    com_col = (cols * digit).sum() / total
+    com_row, com_col = centre_of_mass(digit)
     top = int(round(IMAGE_SIZE / 2 - com_row - 0.5))
     left = int(round(IMAGE_SIZE / 2 - com_col - 0.5))
     frame = np.zeros((IMAGE_SIZE + 2 * DIGIT_BOX, IMAGE_SIZE + 2 * DIGIT_BOX), np.float32)
@@ -239,11 +243,9 @@ def as_framed(image: Image.Image) -> np.ndarray | None:
     box = bounding_box(seen > GRAIN)
     if box is None:
         return None
-    side = max(box[0].stop - box[0].start, box[1].stop - box[1].start)
-    rows, cols = np.indices(seen.shape)
-    total = seen.sum()
+    side = max(seen[box].shape)
     centre = (IMAGE_SIZE - 1) / 2
-    off_centre = np.hypot((rows * seen).sum() / total - centre, (cols * seen).sum() / total - centre)
+    off_centre = np.hypot(*(np.array(centre_of_mass(seen)) - centre))
     return seen if FRAMED_SIDES[0] <= side <= FRAMED_SIDES[1] and off_centre <= FRAMED_OFF_CENTRE else None
 
 
