@@ -26,7 +26,9 @@ The sets:
   right is also averaged over writers. The drawings that touch are also split by height: under
   SMALL px tall, the page's brush is a quarter of the number's height or more and fills its loops.
   Each number is drawn several times, so after the tables: how many numbers the drawings that
-  touch are of, and each reader's misread ones.
+  touch are of, and each reader's misread ones; and, with ``--renderings`` of 2 * ROUND or more,
+  the share of those that touch read right in each round of ROUND drawings of every number,
+  which shows how much one round's share owes to its drawings.
 - Composed numbers: MNIST test digits (the first 5,000, never trained on) side by side at three
   spacings (``digits.learning.evaluation.compose_number``), 2 to 6 digits.
 - Lone digits: MNIST test digits drawn as sketches (``render_sketch``) and the held-out writers'
@@ -63,6 +65,7 @@ from digits.storage.resolver import from_files  # noqa: E402
 
 MNIST_HELD_OUT = 5000
 HEIGHTS = (100, 320)  # px, a number's height on the canvas
+ROUND = 8  # drawings of every number in one round (the bench's rounds: --renderings / ROUND)
 SMALL = 150  # px: a number drawn less tall has the page's 36 px brush a quarter of its height or more
 
 
@@ -105,6 +108,24 @@ def misses_by_number(
             f"- {reader}: {found['drawings']} misread, of {found['numbers']} numbers by {found['writers']} writers; "
             f"{len(always)} numbers misread in every drawing that touches ({found['their_drawings']} drawings)"
         )
+
+
+def rounds_of_touching(by_round: dict[int, list[dict[str, bool]]], readers: list[str], results: dict) -> None:
+    """The share of the drawings that touch read right in each round of ROUND drawings of every
+    number: whether a drawing touches, and how, is as much the drawing's as the writer's, so one
+    round's share moves with the drawings alone, and the rounds show by how much."""
+    if len(by_round) < 2:
+        return
+    print(f"\nreal, some digits touch, each round of {ROUND} drawings of every number (drawings that touch):")
+    for reader in readers:
+        shares = [float(np.mean([o[reader] for o in by_round[r]])) for r in sorted(by_round)]
+        results[reader][f"real, some digits touch, by round of {ROUND}"] = {
+            "counts": [len(by_round[r]) for r in sorted(by_round)], "accuracy": shares,
+        }  # fmt: skip
+        cells = ", ".join(
+            f"{share:.1%} ({len(by_round[r])})" for share, r in zip(shares, sorted(by_round), strict=True)
+        )
+        print(f"- {reader}: {cells}")
 
 
 def main() -> None:
@@ -199,9 +220,12 @@ def main() -> None:
     by_length: dict[int, list] = {}
     by_writer: dict[str, dict[str, list]] = {"all": {}, "touching": {}}
     touching_numbers: list[int] = []  # which number each drawing that touches is (its index)
+    # The drawings that touch, by round: a round is ROUND drawings of every number (its k-th
+    # drawings, k // ROUND the round's index), as one run of --renderings ROUND would draw them.
+    touching_by_round: dict[int, list] = {}
     angles = np.random.default_rng(4)  # its own stream: with --slope 0 the drawings are as without it
     for index, number in enumerate(numbers):
-        for _ in range(args.renderings):
+        for rendering in range(args.renderings):
             height = rng.uniform(*HEIGHTS)
             turn = angles.uniform(-args.slope, args.slope)
             image, touching = draw_number(number.turned(turn) if args.slope else number, rng, height)
@@ -209,6 +233,7 @@ def main() -> None:
             by_kind["touching" if touching else "apart"].append(outcome)
             if touching:
                 touching_numbers.append(index)
+                touching_by_round.setdefault(rendering // ROUND, []).append(outcome)
                 touching_by_height[small if height < SMALL else large].append(outcome)
             by_length.setdefault(len(number.text), []).append(outcome)
             for kind in ("all", "touching") if touching else ("all",):
@@ -280,6 +305,7 @@ def main() -> None:
     for key in keys:
         print(f"| {key} | {' | '.join(f'{medians[name][key]:.1f}' for name in names)} |")
     misses_by_number(numbers, touching_numbers, by_kind["touching"], names, results)
+    rounds_of_touching(touching_by_round, names, results)
     if args.json:
         args.json.write_text(json.dumps({"accuracy": results, "median_ms": medians}, indent=2) + "\n")
 
