@@ -26,7 +26,7 @@ The sets:
   right is also averaged over writers. The drawings that touch are also split by height: under
   SMALL px tall, the page's brush is a quarter of the number's height or more and fills its loops.
   Each number is drawn several times, so after the tables: how many numbers the drawings that
-  touch are of, and each reader's misread ones; and, with ``--renderings`` of 2 * ROUND or more,
+  touch are of, and each reader's misread ones (by writer too); and, with ``--renderings`` of 2 * ROUND or more,
   the share of those that touch read right in each round of ROUND drawings of every number,
   which shows how much one round's share owes to its drawings.
 - Composed numbers: MNIST test digits (the first 5,000, never trained on) side by side at three
@@ -88,7 +88,8 @@ def misses_by_number(
     numbers: list[Number], drawn: list[int], outcomes: list[dict[str, bool]], readers: list[str], results: dict
 ) -> None:
     """How many numbers the drawings that touch are of, and the misread ones: each number is drawn
-    several times, and a number one reader cannot read is misread in most of its drawings."""
+    several times, and a number one reader cannot read is misread in most of its drawings. Then
+    each writer's drawings that touch, and each reader's misreads among them."""
     times_drawn = Counter(drawn)
     writers = {numbers[index].writer for index in drawn}
     print(
@@ -108,6 +109,23 @@ def misses_by_number(
             f"- {reader}: {found['drawings']} misread, of {found['numbers']} numbers by {found['writers']} writers; "
             f"{len(always)} numbers misread in every drawing that touches ({found['their_drawings']} drawings)"
         )
+    # By writer: a few writers draw most of the drawings that touch, and make most of the misreads.
+    by_writer = Counter(numbers[index].writer for index in drawn)
+    print(f"\n| writer | drawings that touch | {' | '.join(f'{reader}: misread' for reader in readers)} |")
+    print(f"|---|---:|{'---:|' * len(readers)}")
+    for writer, count in by_writer.most_common():
+        misread = {
+            reader: sum(
+                not outcome[reader] for index, outcome in zip(drawn, outcomes, strict=True)
+                if numbers[index].writer == writer
+            )
+            for reader in readers
+        }  # fmt: skip
+        for reader in readers:
+            results[reader].setdefault("real, some digits touch, by writer", {})[writer] = {
+                "drawings": count, "misread": misread[reader],
+            }  # fmt: skip
+        print(f"| {writer} | {count} | {' | '.join(str(misread[reader]) for reader in readers)} |")
 
 
 def rounds_of_touching(by_round: dict[int, list[dict[str, bool]]], readers: list[str], results: dict) -> None:
