@@ -26,9 +26,9 @@ The sets:
   right is also averaged over writers. The drawings that touch are also split by height: under
   SMALL px tall, the page's brush is a quarter of the number's height or more and fills its loops.
   Each number is drawn several times, so after the tables: how many numbers the drawings that
-  touch are of, and each reader's misread ones (by writer too); and, with ``--renderings`` of 2 * ROUND or more,
-  the share of those that touch read right in each round of ROUND drawings of every number,
-  which shows how much one round's share owes to its drawings.
+  touch are of, and each reader's misread ones (by writer too); and, with ``--renderings`` of
+  2 * ROUND or more, the share of those that touch read right in each round of ROUND drawings of
+  every number (whole rounds only), which shows how much one round's share owes to its drawings.
 - Composed numbers: MNIST test digits (the first 5,000, never trained on) side by side at three
   spacings (``digits.learning.evaluation.compose_number``), 2 to 6 digits.
 - Lone digits: MNIST test digits drawn as sketches (``render_sketch``) and the held-out writers'
@@ -240,7 +240,9 @@ def main() -> None:
     touching_numbers: list[int] = []  # which number each drawing that touches is (its index)
     # The drawings that touch, by round: a round is ROUND drawings of every number (its k-th
     # drawings, k // ROUND the round's index), as one run of --renderings ROUND would draw them.
+    # Whole rounds only: with --renderings 20, the last four drawings of each are in none.
     touching_by_round: dict[int, list] = {}
+    whole_rounds = args.renderings // ROUND
     angles = np.random.default_rng(4)  # its own stream: with --slope 0 the drawings are as without it
     for index, number in enumerate(numbers):
         for rendering in range(args.renderings):
@@ -251,7 +253,8 @@ def main() -> None:
             by_kind["touching" if touching else "apart"].append(outcome)
             if touching:
                 touching_numbers.append(index)
-                touching_by_round.setdefault(rendering // ROUND, []).append(outcome)
+                if rendering // ROUND < whole_rounds:
+                    touching_by_round.setdefault(rendering // ROUND, []).append(outcome)
                 touching_by_height[small if height < SMALL else large].append(outcome)
             by_length.setdefault(len(number.text), []).append(outcome)
             for kind in ("all", "touching") if touching else ("all",):
