@@ -138,8 +138,8 @@ class TestStyles:
             assert right - left < 0.55 * (bottom - top)
 
     def test_a_curled_seven_begins_below_its_bar_and_turns_up_into_it(self):
-        """The pen starts a fifth or so of the height below the bar's left end and goes round by
-        the left, up into it; a 7 begun anywhere but its top left takes no curl."""
+        """The pen starts a tenth to two fifths of the height below the bar's left end and goes
+        round by the left, up into it; a 7 begun anywhere but its top left takes no curl."""
         rng = np.random.default_rng(4)
         name = "7 with a curl at the start of its bar"
         assert is_plain(name, unit(7)) and not is_plain(name, [unit(7)[0][::-1]])
@@ -148,7 +148,7 @@ class TestStyles:
             (_, top), (_, bottom) = bounds(seven)
             height = bottom - top
             curl, bar = seven[0][:9], seven[0][9]  # the curl's points, then the bar's left end
-            assert len(seven) == 1 and curl[0, 1] - bar[1] > 0.12 * height  # begun below the bar
+            assert len(seven) == 1 and curl[0, 1] - bar[1] > 0.09 * height  # begun below the bar
             assert curl[:, 0].min() < bar[0] - 0.08 * height  # round by the left
             assert curl[:, 1].max() - bar[1] < 0.45 * height  # a curl, not a second stem
 

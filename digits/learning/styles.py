@@ -105,11 +105,11 @@ def hooked_nine(strokes: Strokes, rng: np.random.Generator) -> Strokes:
 
 
 def curled_seven(strokes: Strokes, rng: np.random.Generator) -> Strokes:
-    """The top bar begins with a small curl: the pen starts below the bar's left end and turns
-    round by the left, up into it (held-out writer ced/HRTS4205's 7, which the app reads as 9)."""
+    """The top bar begins with a curl: the pen starts below the bar's left end and turns round by
+    the left, up into it (held-out writer ced/HRTS4205's 7, which the app reads as 9)."""
     strokes = [stroke.copy() for stroke in strokes]
     low, high = bounds(strokes)
-    radius = (high[1] - low[1]) * rng.uniform(0.1, 0.2)  # ced/HRTS4205's: a fifth of the height
+    radius = (high[1] - low[1]) * rng.uniform(0.1, 0.2)  # 0.2 to 0.4 of the height across
     start = strokes[0][0]  # the bar's left end (is_plain: a 7 in one stroke, begun there)
     turn = np.linspace(rng.uniform(0, 0.35) * np.pi, 1.5 * np.pi, 10)[:-1]  # round to the top
     curl = start + np.array([0, radius]) + radius * np.stack([np.cos(turn), np.sin(turn)], axis=1)
