@@ -91,16 +91,19 @@ def misses_by_number(
     several times, and a number one reader cannot read is misread in most of its drawings. Then
     each writer's drawings that touch, and each reader's misreads among them."""
     times_drawn = Counter(drawn)
-    writers = {numbers[index].writer for index in drawn}
+    by_writer = Counter(numbers[index].writer for index in drawn)  # drawings that touch, by writer
     print(
-        f"\nreal numbers whose digits touch: {len(drawn)} drawings of {len(times_drawn)} numbers by {len(writers)} writers"
+        f"\nreal numbers whose digits touch: {len(drawn)} drawings of {len(times_drawn)} numbers by {len(by_writer)} writers"
     )
+    misread_by_writer: dict[str, Counter] = {}
     for reader in readers:
         misses = Counter(index for index, outcome in zip(drawn, outcomes, strict=True) if not outcome[reader])
+        misread_by_writer[reader] = Counter()
+        for index, count in misses.items():
+            misread_by_writer[reader][numbers[index].writer] += count
         always = [index for index, count in misses.items() if count == times_drawn[index]]
         found = {
-            "drawings": misses.total(), "numbers": len(misses),
-            "writers": len({numbers[index].writer for index in misses}),
+            "drawings": misses.total(), "numbers": len(misses), "writers": len(misread_by_writer[reader]),
             "numbers_misread_in_every_drawing": len(always),
             "their_drawings": sum(misses[index] for index in always),
         }  # fmt: skip
@@ -110,22 +113,14 @@ def misses_by_number(
             f"{len(always)} numbers misread in every drawing that touches ({found['their_drawings']} drawings)"
         )
     # By writer: a few writers draw most of the drawings that touch, and make most of the misreads.
-    by_writer = Counter(numbers[index].writer for index in drawn)
     print(f"\n| writer | drawings that touch | {' | '.join(f'{reader}: misread' for reader in readers)} |")
     print(f"|---|---:|{'---:|' * len(readers)}")
     for writer, count in by_writer.most_common():
-        misread = {
-            reader: sum(
-                not outcome[reader] for index, outcome in zip(drawn, outcomes, strict=True)
-                if numbers[index].writer == writer
-            )
-            for reader in readers
-        }  # fmt: skip
         for reader in readers:
             results[reader].setdefault("real, some digits touch, by writer", {})[writer] = {
-                "drawings": count, "misread": misread[reader],
+                "drawings": count, "misread": misread_by_writer[reader][writer],
             }  # fmt: skip
-        print(f"| {writer} | {count} | {' | '.join(str(misread[reader]) for reader in readers)} |")
+        print(f"| {writer} | {count} | {' | '.join(str(misread_by_writer[reader][writer]) for reader in readers)} |")
 
 
 def rounds_of_touching(by_round: dict[int, list[dict[str, bool]]], readers: list[str], results: dict) -> None:
@@ -134,15 +129,13 @@ def rounds_of_touching(by_round: dict[int, list[dict[str, bool]]], readers: list
     round's share moves with the drawings alone, and the rounds show by how much."""
     if len(by_round) < 2:
         return
+    rounds = sorted(by_round)
     print(f"\nreal, some digits touch, each round of {ROUND} drawings of every number (drawings that touch):")
     for reader in readers:
-        shares = [float(np.mean([o[reader] for o in by_round[r]])) for r in sorted(by_round)]
-        results[reader][f"real, some digits touch, by round of {ROUND}"] = {
-            "counts": [len(by_round[r]) for r in sorted(by_round)], "accuracy": shares,
-        }  # fmt: skip
-        cells = ", ".join(
-            f"{share:.1%} ({len(by_round[r])})" for share, r in zip(shares, sorted(by_round), strict=True)
-        )
+        shares = [float(np.mean([o[reader] for o in by_round[r]])) for r in rounds]
+        counts = [len(by_round[r]) for r in rounds]
+        results[reader][f"real, some digits touch, by round of {ROUND}"] = {"counts": counts, "accuracy": shares}
+        cells = ", ".join(f"{share:.1%} ({count})" for share, count in zip(shares, counts, strict=True))
         print(f"- {reader}: {cells}")
 
 
