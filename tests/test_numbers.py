@@ -111,6 +111,15 @@ def test_composed_numbers_write_their_share_of_digits_in_a_style(pen, share):
     assert np.mean(styled) == pytest.approx(share, abs=0.06)
 
 
+def test_composed_numbers_write_only_the_styles_their_recipe_names(pen):
+    """With every digit in a style but only the flagged 1 named, no 7 takes a bar."""
+    recipe = NumberRecipe(style_share=1.0, styles=["1 with a flag"])
+    source = NumberSource(pen, np.zeros((0, 28, 28), np.uint8), np.zeros(0, int), recipe)
+    rng = np.random.default_rng(0)
+    plain = [i for i in np.flatnonzero(pen.labels == 7) if len(pen.strokes[i]) == 1][:100]
+    assert len(plain) == 100 and all(len(source.pen_digit(i, rng)) == 1 for i in plain)
+
+
 def test_a_number_turned_by_positive_degrees_rises_to_the_right():
     number = Number([[np.array([[1.0, 0.0], [2.0, 0.0]], np.float32)]], "1")
     assert number.turned(90).digits[0][0] == pytest.approx(np.array([[0.0, -1.0], [0.0, -2.0]]), abs=1e-6)

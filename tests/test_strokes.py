@@ -7,6 +7,7 @@ import pytest
 from PIL import Image
 
 from digits.learning.drawing import CANVAS_SIZE, DIGIT_STROKES, ink_of_paths, sketch_of_paths, smooth
+from digits.learning.recipes import Recipe
 from digits.learning.renders import Spread, draw_all, style_pool, style_strokes
 from digits.learning.strokes import augment, bounds, normalize, random_placement
 from digits.learning.styles import EVERY_STYLE, MEASURED_ONLY, STYLES, is_plain, styled
@@ -169,11 +170,14 @@ class TestStyles:
         assert is_plain("crossed 7", seven) and not is_plain("crossed 7", self.strokes_of("crossed 7"))
 
 
-def test_styles_only_measured_are_not_trained_on(pen):
-    """Training draws the styles of STYLES alone (no 6 among them); the bench asks for the
-    others too."""
-    _, labels = style_pool(pen, per_style=2, seed=0, spread=Spread(), workers=1)
+def test_training_draws_the_styles_its_recipe_names(pen):
+    """A digit recipe names the styles of STYLES (no 6 among them) and training draws those it
+    names and no others; the bench asks for the styles only measured too."""
+    assert Recipe().styles == list(STYLES)
+    _, labels = style_pool(pen, names=Recipe().styles, per_style=2, seed=0, spread=Spread(), workers=1)
     assert len(labels) == 2 * len(STYLES) and 6 not in labels
+    _, labels = style_pool(pen, names=["1 with a flag"], per_style=3, seed=0, spread=Spread(), workers=1)
+    assert labels.tolist() == [1, 1, 1]
     _, labels, names = style_strokes(pen, per_style=2, seed=0, styles=EVERY_STYLE)
     assert set(names) == set(STYLES) | set(MEASURED_ONLY)
     assert [int(labels[names.index(name)]) for name in MEASURED_ONLY] == [d for d, _ in MEASURED_ONLY.values()]

@@ -179,12 +179,12 @@ class NumberSource:
 
     def pen_digit(self, index: int, rng: np.random.Generator) -> Strokes:
         """The pen digit's strokes; with chance ``style_share``, written in one of its styles
-        (styles.STYLES) that it can take: a crossed 7, a flagged 1, a slashed 0..."""
+        (of the recipe's ``styles``) that it can take: a crossed 7, a flagged 1, a slashed 0..."""
         strokes, digit = self.pen.strokes[index], int(self.pen.labels[index])
         if self.recipe.style_share == 0 or rng.random() >= self.recipe.style_share:
             return strokes
         unit = normalize(strokes)
-        fitting = [name for name, (kind, _) in STYLES.items() if kind == digit and is_plain(name, unit)]
+        fitting = [name for name in self.recipe.styles if STYLES[name][0] == digit and is_plain(name, unit)]
         return styled(fitting[rng.integers(len(fitting))], strokes, rng) if fitting else strokes
 
 

@@ -10,6 +10,7 @@ import dataclasses
 from dataclasses import dataclass, field
 
 from digits.learning.renders import Spread
+from digits.learning.styles import STYLES
 
 ARCHITECTURES = ("robust", "small", "baseline")
 MAX_MEMBERS = 4  # networks a digit model may average (the loader tries each count up to this)
@@ -39,7 +40,9 @@ class Recipe:
     # Real pen handwriting (UNIPEN's training writers), drawn as people draw on the sketchpad.
     pen_share: float = 0.5  # of each epoch's examples; 0: MNIST alone
     pen_variants: int = 10  # drawings made of each pen digit before training
-    style_count: int = 1200  # drawings of each style in digits.learning.styles
+    style_count: int = 1200  # drawings of each style below
+    # The writing styles drawn (names in digits.learning.styles.STYLES): crossed 7s, flagged 1s...
+    styles: list[str] = field(default_factory=lambda: list(STYLES))
     # Of the training writers, kept to watch training by. Few: every writer trained on is a style
     # the model has seen, and the held-out writers (bench/accuracy.py) are the measure.
     pen_validation_share: float = 0.05
@@ -72,6 +75,7 @@ class NumberRecipe:
     # Of the pen digits composed into numbers, the share written in one of the styles the digit
     # network learns too (digits.learning.styles: crossed 7s, flagged 1s, slashed 0s...).
     style_share: float = 0.25
+    styles: list[str] = field(default_factory=lambda: list(STYLES))  # those it picks among
     # How the composed numbers' digits are spaced (digits.learning.numbers.SPACINGS). The app reads
     # digits that stand apart with the digit network, so the sequence network learns mostly
     # digits that touch.

@@ -13,7 +13,7 @@ worker processes, each from its own seed: the same seed gives the same pool.
 from __future__ import annotations
 
 import multiprocessing
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -114,8 +114,9 @@ def style_strokes(
 
 
 def style_pool(
-    pen: PenDigits, *, per_style: int, seed: int, spread: Spread, workers: int = 2
+    pen: PenDigits, *, names: Sequence[str], per_style: int, seed: int, spread: Spread, workers: int = 2
 ) -> tuple[np.ndarray, np.ndarray]:
-    """``per_style`` drawings of each style: (N, 28, 28) uint8 and the labels."""
-    strokes, labels, _ = style_strokes(pen, per_style=per_style, seed=seed)
+    """``per_style`` drawings of each style named (of STYLES): (N, 28, 28) uint8 and the labels."""
+    styles = {name: STYLES[name] for name in names}
+    strokes, labels, _ = style_strokes(pen, per_style=per_style, seed=seed, styles=styles)
     return draw_all(strokes, seed=seed + 1, spread=spread, workers=workers), labels

@@ -191,7 +191,9 @@ def _fit(
             recipe.style_count,
         )
         drawn, drawn_labels = pen_pool(pen_train, variants=recipe.pen_variants, seed=recipe.seed, spread=spread)
-        styles, style_labels = style_pool(pen_train, per_style=recipe.style_count, seed=recipe.seed, spread=spread)
+        styles, style_labels = style_pool(
+            pen_train, names=recipe.styles, per_style=recipe.style_count, seed=recipe.seed, spread=spread
+        )
         images, labels = np.concatenate([drawn, styles]), np.concatenate([drawn_labels, style_labels])
         per_epoch = round(len(train_idx) * recipe.pen_share / (1 - recipe.pen_share))
         parts.append((_examples(images, labels, augment=False), per_epoch))
