@@ -68,6 +68,13 @@ def right(readings: list[Reading], labels) -> np.ndarray:
     return np.array([reading.text == str(label) for reading, label in zip(readings, labels, strict=True)])
 
 
+def columns(paths: list[Path]) -> dict[str, Path]:
+    """Each model's column name: its file's stem, or its path as given where two stems are the same
+    (a model beside a retrained one of the same name)."""
+    stems = [path.stem for path in paths]
+    return {path.stem if stems.count(path.stem) == 1 else str(path): path for path in paths}
+
+
 def model_call_ms(reader: DigitReader, image: np.ndarray, repeats: int = 500) -> float:
     """The median time of one image's call to the digit network, as the reader makes it."""
     times = []
@@ -96,7 +103,7 @@ def main() -> None:
     )  # fmt: skip
     parser.add_argument("--json", type=Path, default=None, help="also write the numbers to this JSON file")
     args = parser.parse_args()
-    models = {path.stem: path for path in args.models} if args.models else MODELS
+    models = columns(args.models) if args.models else MODELS
 
     mnist = load_mnist(args.data_dir)
     _, held_out = split_by_writer(load_pen_digits(args.pen_dir))
