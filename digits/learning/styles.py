@@ -182,9 +182,8 @@ STYLES: dict[str, tuple[int, Callable[[Strokes, np.random.Generator], Strokes] |
     "open-topped 4": (4, None),
 }
 
-# Styles measured on (bench/accuracy.py) but not trained on: a pair retrained with the tall 6 read
-# it far better but real numbers worse (docs/experiments.md); the curled 7 is measured before any
-# training on it.
+# Styles measured on (bench/accuracy.py) but not trained on: a pair retrained with either read it
+# far better but real numbers whose digits touch worse (docs/experiments.md).
 MEASURED_ONLY: dict[str, tuple[int, Callable[[Strokes, np.random.Generator], Strokes]]] = {
     "tall 6 with a tiny loop": (6, tiny_loop_six),
     "7 with a curl at the start of its bar": (7, curled_seven),
