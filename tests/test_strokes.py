@@ -181,6 +181,9 @@ def test_training_draws_the_styles_its_recipe_names(pen):
     _, labels, names = style_strokes(pen, per_style=2, seed=0, styles=EVERY_STYLE)
     assert set(names) == set(STYLES) | set(MEASURED_ONLY)
     assert [int(labels[names.index(name)]) for name in MEASURED_ONLY] == [d for d, _ in MEASURED_ONLY.values()]
+    for name in ("crossed 7s", *MEASURED_ONLY):  # refused when the recipe is made, not mid-training
+        with pytest.raises(ValueError, match="no trained writing style"):
+            Recipe(styles=["crossed 7", name])
 
 
 def test_every_style_can_be_drawn_and_read_as_an_image():

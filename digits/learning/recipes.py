@@ -16,6 +16,13 @@ ARCHITECTURES = ("robust", "small", "baseline")
 MAX_MEMBERS = 4  # networks a digit model may average (the loader tries each count up to this)
 
 
+def _check_styles(names: list[str]) -> None:
+    """Refuse, before any training, a style that STYLES does not make (a misspelt name, or one of
+    MEASURED_ONLY: those are measured, and a recipe that trains on one moves it to STYLES)."""
+    if unknown := [name for name in names if name not in STYLES]:
+        raise ValueError(f"no trained writing style named {', '.join(map(repr, unknown))}")
+
+
 @dataclass(frozen=True)
 class Recipe:
     """How a model is trained. The defaults are the shipped model's recipe."""
@@ -47,6 +54,9 @@ class Recipe:
     # the model has seen, and the held-out writers (bench/accuracy.py) are the measure.
     pen_validation_share: float = 0.05
     spread: Spread = field(default_factory=Spread)  # sizes and brushes of the drawings
+
+    def __post_init__(self) -> None:
+        _check_styles(self.styles)
 
 
 # The CNN and recipe the project started from, kept to measure against.
@@ -91,6 +101,9 @@ class NumberRecipe:
     validation_lines: int = 2_000
     spread: Spread = field(default_factory=lambda: Spread(min_height=40, max_height=320))
     seed: int = 1234
+
+    def __post_init__(self) -> None:
+        _check_styles(self.styles)
 
 
 # The app reads each number with two sequence networks and weighs every reading by both
