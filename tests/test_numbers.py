@@ -235,6 +235,14 @@ def test_a_small_digit_whose_loops_fill_is_a_digit_not_a_blob(reader, pen, index
     assert read_held_out_number(reader, pen, index, seed=1000 + index) == (truth, truth)
 
 
+@pytest.mark.parametrize("seed", [3007010, 3050010])
+def test_a_piece_no_wider_than_a_digit_may_hold_two(reader, pen, seed):
+    """A held-out writer's "123456" whose 1 and 2 touch in one piece no wider than a digit, which
+    the digit network alone reads as a 0 ("03456"); the sequence networks find the two digits in
+    it (``DigitReader._read_narrow``)."""
+    assert read_held_out_number(reader, pen, 10, seed=seed) == ("123456", "123456")
+
+
 def test_a_scribble_beside_digits_is_still_unsure(reader):
     """A dense hatch drawn after a number is no digit of it: its ink ends the reading as "?",
     though the networks read a digit in it (a filled ellipse, 65 % of its box once preprocessed,

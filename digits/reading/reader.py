@@ -3,7 +3,8 @@
 Preprocessing, the models, and an honest verdict. A drawing that is one piece of ink, no wider
 than a digit, is a lone digit: the digit network reads it, whole. Anything else may be a number,
 and is read two ways. Piece by piece: its pieces of ink (``segment``) that are no wider than a
-digit are read by the digit network one by one, and each wider piece, digits that touch or
+digit are read by the digit network one by one (unless it is unsure and the sequence networks
+find two digits there, a 1 touching its neighbour), and each wider piece, digits that touch or
 overlap, by the sequence networks, which read it as a line and say where each digit lies
 (``sequence``). And whole: all the ink as one line. Where the two readings differ, the one
 likelier to both kinds of network wins. There are two sequence networks, trained alike but
@@ -79,7 +80,8 @@ SMALL_FOR_THE_BRUSH = "but drawn small for the brush: its loops may have filled 
 # e**ONE_DIGIT_ODDS times likelier: they learnt numbers, and read some lone wide digits
 # (0, 5) as two. With 0 instead of 10, three times as many lone digits came back as two
 # (bench/number_reading.py counts them). Pieces side by side get no such odds: a writer's "11",
-# two flagged 1s apart, came back as a 7.
+# two flagged 1s apart, came back as a 7. A piece no wider than a digit, beside others, that the
+# digit network is unsure of gets the same odds against the sequence networks' two digits in it.
 ONE_DIGIT_ODDS = 10.0
 # Each sequence network reads each line at these widths, relative to ``preprocess_line``'s, and
 # every reading is weighed by its mean log-likelihood over them all. Drawn with the page's brush,
@@ -328,8 +330,7 @@ class DigitReader:
             whole = self._whole(crop)
             if whole is None or float(whole[1].max()) < SURE_WHOLE or not as_line:
                 return as_line, whole
-            one_digit = views.log_likelihood(str(whole[1].argmax())) + ONE_DIGIT_ODDS
-            return (as_line if views.log_likelihood(_digits(as_line)) > one_digit else None), whole
+            return (as_line if _more_than_one(views, as_line, whole[1]) else None), whole
         by_pieces = self._read_groups(groups, box, images)
         if _digits(by_pieces) == _digits(as_line):
             if not by_pieces:
@@ -350,10 +351,10 @@ class DigitReader:
 
     def _read_groups(self, groups: list[Part], box: Box, images: _Images) -> list[Reading] | None:
         """The digits of a number, from its pieces of ink (``segment``, uncut): a piece no wider
-        than a digit is a digit, read by the digit network; a wider one, digits that touch or
-        overlap, is read by the sequence networks (or as one digit, if they find one). None when
-        that makes one digit in all."""
-        found: list[Reading | tuple[np.ndarray, Box]] = []  # readings, or images for the digit network
+        than a digit is a digit, read by the digit network (or two that touch, ``_read_narrow``);
+        a wider one, digits that touch or overlap, is read by the sequence networks (or as one
+        digit, if they find one). None when that makes one digit in all."""
+        found: list[Reading | tuple[np.ndarray, Box, np.ndarray]] = []  # readings, or (image, box, ink) to read
         for group in groups:
             where = _moved(group.box, box[0], box[1])  # crop -> drawing
             digits = (
@@ -364,14 +365,38 @@ class DigitReader:
             if digits:
                 found.extend(digits)
             elif (seen := images(group.ink, where)) is not None:  # a faint sliver preprocessing erases is no digit
-                found.append((seen, where))
-            if len(found) > MAX_DIGITS:
-                raise DrawingRefused(f"That is more than {MAX_DIGITS} digits: write a shorter number.")
+                found.append((seen, where, group.ink))
+            _refuse_past_max(found)
         if len(found) <= 1:
             return None
         lone = [item for item in found if isinstance(item, tuple)]
-        read = iter(images.probabilities([seen for seen, _ in lone]) if lone else [])
-        return [digit_verdict(next(read), *item) if isinstance(item, tuple) else item for item in found]
+        read = iter(images.probabilities([seen for seen, *_ in lone]) if lone else [])
+        digits: list[Reading] = []
+        for item in found:
+            if isinstance(item, tuple):
+                seen, where, ink = item
+                probabilities = next(read)
+                digits.extend(
+                    self._read_narrow(ink, where, images, probabilities) or [digit_verdict(probabilities, seen, where)]
+                )
+            else:
+                digits.append(item)
+        _refuse_past_max(digits)
+        return digits
+
+    def _read_narrow(
+        self, ink: np.ndarray, box: Box, images: _Images, probabilities: np.ndarray
+    ) -> list[Reading] | None:
+        """The digits in a piece no wider than a digit, beside others, if it holds two that touch
+        (a 1 and its neighbour written in one stroke's width); None for one digit. Where the
+        digit network is unsure of one digit (under SURE_WHOLE: ``probabilities``, its reading of
+        the piece), the sequence networks read the piece as a line, and their reading wins if
+        they find it e**ONE_DIGIT_ODDS times likelier than the digit network's one digit."""
+        if float(probabilities.max()) >= SURE_WHOLE:
+            return None
+        views = self._views(ink)
+        digits = self._read_line(ink, box, images, views)
+        return digits if digits and _more_than_one(views, digits, probabilities) else None
 
     def _views(self, crop: np.ndarray) -> Views:
         """The ink as the sequence networks' lines, one per squeeze, and each network's (frames, 11)
@@ -410,8 +435,7 @@ class DigitReader:
         """
         if len(symbols) <= 1:
             return None
-        if len(symbols) > MAX_DIGITS:
-            raise DrawingRefused(f"That is more than {MAX_DIGITS} digits: write a shorter number.")
+        _refuse_past_max(symbols)
         sequence, seen, boxes, weights = [], [], [], []
         for symbol, (left, right) in zip(symbols, spans(symbols, line, crop), strict=True):
             cell = crop[:, left:right]
@@ -440,8 +464,7 @@ class DigitReader:
         parts = [part for part in segment(crop, self._surety) if _seen(part.ink) is not None]
         if len(parts) <= 1:
             return None
-        if len(parts) > MAX_DIGITS:
-            raise DrawingRefused(f"That is more than {MAX_DIGITS} digits: write a shorter number.")
+        _refuse_past_max(parts)
         seen = np.stack([_seen(part.ink) for part in parts])
         return [
             digit_verdict(probabilities, image, _moved(part.box, box[0], box[1]))  # crop -> drawing
@@ -536,6 +559,18 @@ def _likelihood(digits: list[Reading], views: Views, images: _Images) -> float:
     """``_joint_likelihood`` of a reading's digits, each read by the digit network in its own ink."""
     probabilities = images.probabilities([digit.seen for digit in digits])
     return _joint_likelihood(views, _digits(digits), probabilities[np.arange(len(digits)), [d.digit for d in digits]])
+
+
+def _more_than_one(views: Views, digits: list[Reading], probabilities: np.ndarray) -> bool:
+    """Whether the sequence networks (``views``) find ``digits`` e**ONE_DIGIT_ODDS times likelier
+    than the one digit the digit network reads in the same ink (``probabilities``)."""
+    one_digit = views.log_likelihood(str(probabilities.argmax())) + ONE_DIGIT_ODDS
+    return views.log_likelihood(_digits(digits)) > one_digit
+
+
+def _refuse_past_max(digits: list) -> None:
+    if len(digits) > MAX_DIGITS:
+        raise DrawingRefused(f"That is more than {MAX_DIGITS} digits: write a shorter number.")
 
 
 def _joint_likelihood(views: Views, digits: str, read: np.ndarray) -> float:
