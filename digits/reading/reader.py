@@ -86,7 +86,8 @@ SMALL_FOR_THE_BRUSH = "but drawn small for the brush: its loops may have filled 
 # to 97 %. On the number bench's real numbers (24 drawings of each), the rule read 5 more right
 # (all the same "123456") and none fewer; a 6-digit number took 1.10 times as long as without it
 # (medians of 144 drawings, each read both ways in turn; under 0.9 instead: 1.01 times, the
-# bench's drawings read alike, but the 0 at 92 % stays a 0).
+# bench's drawings read alike, but the 0 at 92 % stays a 0). At most MAX_DIGITS pieces are read
+# so: 16 pieces of scribble, each unsure, took 142 ms rather than 60 (a slow hour's medians).
 ONE_DIGIT_ODDS = 10.0
 # Each sequence network reads each line at these widths, relative to ``preprocess_line``'s, and
 # every reading is weighed by its mean log-likelihood over them all. Drawn with the page's brush,
@@ -393,7 +394,7 @@ class DigitReader:
         self, ink: np.ndarray, box: Box, images: _Images, probabilities: np.ndarray
     ) -> list[Reading] | None:
         """The digits in a piece no wider than a digit, beside others, if it holds two that touch
-        (a 1 and its neighbour written in one stroke's width); None for one digit. Where the
+        (a 1 and its neighbour, together no wider than a digit); None for one digit. Where the
         digit network is unsure of one digit (under SURE_WHOLE: ``probabilities``, its reading of
         the piece), the sequence networks read the piece as a line, and their reading wins if
         they find it e**ONE_DIGIT_ODDS times likelier than the digit network's one digit."""
