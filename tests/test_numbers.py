@@ -310,15 +310,20 @@ def test_a_faint_sliver_beside_a_digit_is_no_digit(reader, mnist):
 
 def test_an_mnist_image_is_read_as_it_is(reader, mnist):
     """A 28x28 MNIST digit, sent as a program sends one, is read as the network reads MNIST:
-    with its own grey levels and strokes, not redrawn; and a thick one, whose strokes fill its
-    box, is not taken for a blob."""
-    from digits.reading.reader import UNCERTAIN_BELOW, is_blob
+    with its own grey levels and strokes, not redrawn (and, where the network is unsure, turned
+    each way too); and a thick one, whose strokes fill its box, is not taken for a blob."""
+    from digits.reading.preprocess import turned
+    from digits.reading.reader import SECOND_LOOK_BELOW, SECOND_LOOK_TURNS, UNCERTAIN_BELOW, is_blob
 
     images = mnist.x_test[:1000]
     framed = images.astype(np.float32) / images.max(axis=(1, 2), keepdims=True)  # the darkest ink is full ink
     alone = reader.probabilities(framed)
-    thick = 0
+    thick = looked_twice = 0
     for image, seen, probabilities in zip(images, framed, alone, strict=True):
+        if probabilities.max() < SECOND_LOOK_BELOW:
+            again = reader.probabilities(np.stack([turned(seen, degrees) for degrees in SECOND_LOOK_TURNS]))
+            probabilities = np.mean([probabilities, *again], axis=0)
+            looked_twice += 1
         buffer = io.BytesIO()
         Image.fromarray(image).save(buffer, format="PNG")
         reading = reader.read(buffer.getvalue())
@@ -328,6 +333,7 @@ def test_an_mnist_image_is_read_as_it_is(reader, mnist):
         assert reading.status == ("digit" if probabilities.max() >= UNCERTAIN_BELOW else "uncertain")
         thick += is_blob(seen)
     assert thick >= 3  # the thick digits among these, read as digits above
+    assert looked_twice >= 1  # and some the network is unsure of, read as turned too
 
 
 def test_a_blob_framed_as_mnist_frames_a_digit_is_still_a_blob(reader):

@@ -192,6 +192,12 @@ def center_by_mass(digit: np.ndarray) -> np.ndarray:
     return frame[DIGIT_BOX:-DIGIT_BOX, DIGIT_BOX:-DIGIT_BOX]
 
 
+def turned(image: np.ndarray, degrees: float) -> np.ndarray:
+    """A 28x28 image turned ``degrees`` anticlockwise about its centre (bilinear; paper comes in at
+    the corners)."""
+    return np.asarray(Image.fromarray(np.asarray(image, np.float32), mode="F").rotate(degrees, Image.BILINEAR))
+
+
 def preprocess_ink(ink: np.ndarray) -> np.ndarray:
     """28x28 float32 in 0..1 (1 = ink) from an ink map; raises EmptyImageError."""
     box = bounding_box(ink > 0)
