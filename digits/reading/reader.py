@@ -58,8 +58,8 @@ NUMBER_BLOB_FILL = 0.68
 # 8,296 images), of the 140 read wrong or unsure, turns of 8 degrees each way read 18 right, 1 %
 # of the digits looked at twice; turns of 5 degrees, 13; one-pixel shifts, 7; looking again at
 # those under 0.9 rather than 0.6, 14. Only a lone digit: the weighing of a number's readings is
-# set for the network's own (one-pixel shifts of every digit it was unsure of, in numbers too,
-# lost one writer's flagged 1s, read as 7s, in 15 drawings of the number bench).
+# set for the network's own (the same turns for every image the digit network reads, a number's
+# pieces and columns too, read 6 fewer of the number bench's real numbers: docs/experiments.md).
 SECOND_LOOK_BELOW = 0.6
 SECOND_LOOK_TURNS = (8.0, -8.0)
 PROMPT = "Draw a digit (0-9) to see what the model reads."
