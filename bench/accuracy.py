@@ -3,7 +3,9 @@
     python bench/accuracy.py [--sketch-count 10000] [--pen-count 0 (all)] [--models A.h5 B.h5]
 
 Rows:
-- MNIST test: the model alone on MNIST's own 28x28 images, and the same images through the app.
+- MNIST test: the model alone on MNIST's own 28x28 images, and the same images through the app;
+  then enlarged to 280x280 (Pillow's default resampling), black on white, as a program may
+  send them.
 - Sketchpad-style MNIST test digits: redrawn off centre, at any size, with 2-50 px brushes.
 - Held-out pen writers: UNIPEN digits of the writers no model here was trained on (a fifth of
   them, chosen by a salted hash of the name; digits.learning.pen), drawn as the stock sketchpad
@@ -31,7 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import numpy as np  # noqa: E402
-from PIL import Image  # noqa: E402
+from PIL import Image, ImageOps  # noqa: E402
 
 from digits.learning.drawing import render_sketch  # noqa: E402
 from digits.learning.mnist import load_mnist  # noqa: E402
@@ -113,6 +115,9 @@ def main() -> None:
     rng = np.random.default_rng(0)
     sketches = [png(render_sketch(digit, rng)) for digit in mnist.x_test[: args.sketch_count]]
     mnist_images = [png(Image.fromarray(image)) for image in mnist.x_test[: args.mnist_count]]
+    enlarged = [
+        png(ImageOps.invert(Image.fromarray(image)).resize((280, 280))) for image in mnist.x_test[: args.mnist_count]
+    ]
     pen_50 = pen_drawings(held_out.strokes, 50, seed=1)
     pen_36 = pen_drawings(held_out.strokes, 36, seed=2)
     style_digits, style_labels, style_names = style_strokes(
@@ -138,6 +143,9 @@ def main() -> None:
             "mnist_test_app": float(right(read_all(reader, mnist_images), mnist.y_test[: len(mnist_images)]).mean())
             if mnist_images
             else None,
+            "mnist_enlarged_app": float(right(read_all(reader, enlarged), mnist.y_test[: len(enlarged)]).mean())
+            if enlarged
+            else None,
             "sketch": float(right(read_all(reader, sketches), mnist.y_test[: len(sketches)]).mean())
             if sketches
             else None,
@@ -158,6 +166,7 @@ def main() -> None:
     lines = [
         ("MNIST test, the model alone (10,000)", "mnist_test", "{:.2%}"),
         (f"MNIST test through the app ({args.mnist_count:,})", "mnist_test_app", "{:.2%}"),
+        ("  the same enlarged to 280x280, black on white", "mnist_enlarged_app", "{:.2%}"),
         (f"Sketchpad-style MNIST test digits through the app ({args.sketch_count:,})", "sketch", "{:.2%}"),
         (f"held-out pen writers, 50 px brush ({len(held_out):,} digits, {writers} writers)", "pen_50", "{:.2%}"),
         ("  of which read as uncertain", "pen_50_uncertain", "{:.2%}"),

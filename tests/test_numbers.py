@@ -354,6 +354,17 @@ def test_a_second_look_reads_more_of_the_digits_the_network_is_unsure_of(reader,
     assert right_read > right_alone
 
 
+def test_an_mnist_image_enlarged_is_read_as_the_image_itself(reader, mnist):
+    """An MNIST digit enlarged (here 10 times, black on white, as a program may send one) is read
+    as the 28x28 image is, not redrawn as a drawing on a canvas is."""
+    for image in mnist.x_test[:300]:
+        buffer = io.BytesIO()
+        ImageOps.invert(Image.fromarray(image)).resize((280, 280), Image.NEAREST).save(buffer, format="PNG")
+        enlarged, itself = reader.read(buffer.getvalue()), reader.read(Image.fromarray(image))
+        np.testing.assert_allclose(enlarged.probabilities, itself.probabilities, atol=5e-3)
+        assert (enlarged.status, enlarged.text) == (itself.status, itself.text)
+
+
 def test_a_blob_framed_as_mnist_frames_a_digit_is_still_a_blob(reader):
     from digits.reading.preprocess import as_framed
     from digits.reading.reader import BLOB

@@ -9,7 +9,7 @@ import pytest
 from PIL import Image, ImageOps
 
 from digits.images import ImageError, open_image
-from digits.learning.drawing import draw_digit
+from digits.learning.drawing import draw_digit, sketch_of_paths, stroke_paths
 from digits.reading import preprocess as pre
 from digits.reading.preprocess import EmptyImageError, preprocess
 
@@ -208,14 +208,18 @@ def test_target_stroke_is_mnist_median(mnist):
 
 def test_mnist_digits_are_framed_and_kept_as_they_are(mnist):
     """An MNIST digit is already framed as MNIST frames one: ``as_framed`` gives it back as it
-    is, grey levels and all, white on black or black on white. Moved off its centre, made
-    small, or on a larger canvas, it is framed no longer and is redrawn as any drawing is."""
+    is, grey levels and all, white on black or black on white, and enlarged too. Moved off its
+    centre, made small, or small on a larger canvas, it is framed no longer and is redrawn as
+    any drawing is."""
     for image in mnist.x_test[:500]:
         framed = pre.as_framed(Image.fromarray(image))
         assert framed is not None
         np.testing.assert_allclose(framed, image / image.max(), atol=1 / 255)
         inverted = pre.as_framed(ImageOps.invert(Image.fromarray(image)))
         np.testing.assert_allclose(inverted, framed, atol=1 / 255)
+        enlarged = pre.as_framed(ImageOps.invert(Image.fromarray(image)).resize((280, 280), Image.NEAREST))
+        np.testing.assert_allclose(enlarged, framed, atol=1 / 255)
+        assert pre.as_framed(Image.fromarray(image).resize((100, 100), Image.BICUBIC)) is not None
     image = mnist.x_test[0]
     moved = np.zeros_like(image)
     moved[:, 4:] = image[:, :-4]
@@ -223,4 +227,25 @@ def test_mnist_digits_are_framed_and_kept_as_they_are(mnist):
     small[9:19, 9:19] = np.asarray(Image.fromarray(image[4:24, 4:24]).resize((10, 10)))
     assert pre.as_framed(Image.fromarray(moved)) is None
     assert pre.as_framed(Image.fromarray(small)) is None
-    assert pre.as_framed(ImageOps.expand(Image.fromarray(image), border=2)) is None
+    assert pre.as_framed(ImageOps.expand(Image.fromarray(image), border=14)) is None
+    assert pre.as_framed(ImageOps.expand(Image.fromarray(image), border=14).resize((280, 280))) is None
+
+
+@pytest.mark.parametrize("brush", [3, 12, 50])
+@pytest.mark.parametrize("smooth", [False, True])
+def test_a_digit_drawn_large_in_the_middle_of_a_canvas_is_not_framed(brush, smooth):
+    """A drawing on a canvas, its ink where an enlarged MNIST digit's would be, is redrawn as the
+    networks learnt drawings, not reduced as an enlarged image: its strokes are solid, edges
+    anti-aliased or not (``smooth``: drawn 4 times larger and reduced, as a browser smooths
+    them), hairlines too."""
+    scale = 4 if smooth else 1
+    paths = stroke_paths(3, left=260 * scale, top=130 * scale, height=500 * scale)
+    image = sketch_of_paths(paths, brush=brush * scale, canvas_size=800 * scale).resize((800, 800), Image.BOX)
+    ink = pre.ink_image(image)
+    box = ink.getbbox()
+    reduced = pre.ink_image(image, grain=0.0).resize((28, 28), Image.BOX)
+    assert pre.FRAMED_SIDES[0] <= max(box[2] - box[0], box[3] - box[1]) / 800 * 28 <= pre.FRAMED_SIDES[1]
+    assert pre.as_framed(image) is None
+    assert pre.as_framed(image, ink, box) is None
+    if brush == 50:  # all that keeps it out is that its strokes are solid
+        assert pre.as_framed(reduced) is not None

@@ -18,7 +18,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from PIL import ExifTags, Image, ImageOps
+from PIL import ExifTags, Image, ImageFilter, ImageOps
 
 from digits import IMAGE_SIZE
 from digits.images import MAX_SIDE, as_image, flatten_sketch, is_sketch
@@ -35,6 +35,11 @@ GRAIN = 0.2  # of the strongest ink: fainter than this is paper grain or noise, 
 # centre (at most 1.6 px from it in MNIST's test set).
 FRAMED_SIDES = (16, DIGIT_BOX)
 FRAMED_OFF_CENTRE = 2.0
+# An enlarged image's ink: at least this share of it grey (a tenth to nine tenths of full ink)
+# more than a pixel inside the grey: MNIST's test digits enlarged 3.6 to 28 times, 0.037 at the
+# 0.1th percentile. A canvas's strokes, hairlines to 50 px, are solid but for anti-aliased edges
+# a pixel wide: 0 (tests/test_preprocess.py).
+FRAMED_GREY = 0.02
 
 
 class EmptyImageError(ValueError):
@@ -235,24 +240,56 @@ def drawing_ink(value: Any) -> Image.Image:
     return ink_image(drawing_image(value))
 
 
-def as_framed(image: Image.Image) -> np.ndarray | None:
+def as_framed(
+    image: Image.Image, ink: Image.Image | None = None, box: tuple[int, int, int, int] | None = None
+) -> np.ndarray | None:
     """The 28x28 array the model reads, if ``image`` is already framed as MNIST frames a digit
-    (see FRAMED_SIDES); else None.
+    (see FRAMED_SIDES), at 28x28 or enlarged to any square; else None. ``ink`` and ``box``: the
+    image's ``ink_image`` and its box, if found already (most drawings are passed over on them).
 
-    Such an image, an MNIST digit or ``preprocess``'s own output, is read as it is,
-    with its grey levels and its own stroke widths: redrawing it as ``preprocess`` redraws a
-    drawing loses both, and with them a few digits in a thousand of MNIST's test set.
+    Such an image, an MNIST digit, one enlarged or ``preprocess``'s own output, is read as it
+    is, with its grey levels and its own stroke widths: redrawing it as ``preprocess`` redraws a
+    drawing loses both, and with them a few digits in a thousand of MNIST's test set (and five
+    in a thousand enlarged). An enlarged one is reduced to 28x28 by area; a drawing on a canvas,
+    its strokes solid but for a pixel at their edges (FRAMED_GREY), is not framed.
     """
-    if image.size != (IMAGE_SIZE, IMAGE_SIZE):
+    side = image.size[0]
+    if image.size[1] != side or side < IMAGE_SIZE:
         return None
-    seen = np.asarray(ink_image(image, grain=0.0), dtype=np.float32) / 255.0
+    if side > IMAGE_SIZE:
+        ink = ink if ink is not None else ink_image(image)
+        if not _may_be_enlarged(ink, box or ink.getbbox()):
+            return None
+    ink = ink_image(image, grain=0.0)
+    if side > IMAGE_SIZE:
+        ink = ink.resize((IMAGE_SIZE, IMAGE_SIZE), Image.BOX)
+    seen = np.asarray(ink, dtype=np.float32) / 255.0
     box = bounding_box(seen > GRAIN)
     if box is None:
         return None
-    side = max(seen[box].shape)
+    longer = max(seen[box].shape)
     centre = (IMAGE_SIZE - 1) / 2
     off_centre = np.hypot(*(np.array(centre_of_mass(seen)) - centre))
-    return seen if FRAMED_SIDES[0] <= side <= FRAMED_SIDES[1] and off_centre <= FRAMED_OFF_CENTRE else None
+    return seen if FRAMED_SIDES[0] <= longer <= FRAMED_SIDES[1] and off_centre <= FRAMED_OFF_CENTRE else None
+
+
+def _may_be_enlarged(ink: Image.Image, box: tuple[int, int, int, int] | None) -> bool:
+    """Whether a square image's ``ink`` (in ``box``) may be a framed digit enlarged: the box's
+    longer side near FRAMED_SIDES' share of the image's, its middle near the image's (a loose
+    test, before the work of reducing), and its levels graded as an enlarged image's are
+    (FRAMED_GREY), not a canvas's solid strokes, which are redrawn as the networks learnt them."""
+    if box is None:
+        return False
+    scale = IMAGE_SIZE / ink.width
+    longer = max(box[2] - box[0], box[3] - box[1]) * scale
+    middle = np.array([box[0] + box[2], box[1] + box[3]]) / 2 * scale
+    near = np.abs(middle - IMAGE_SIZE / 2).max() <= 2 * FRAMED_OFF_CENTRE + 1
+    if not (FRAMED_SIDES[0] - 2 <= longer <= FRAMED_SIDES[1] + 1 and near):
+        return False
+    levels = np.asarray(ink.crop(box))
+    grey = Image.fromarray(((levels > 0.1 * 255) & (levels < 0.9 * 255)).astype(np.uint8))
+    inside = np.count_nonzero(np.asarray(grey.filter(ImageFilter.MinFilter(3))))
+    return inside >= FRAMED_GREY * np.count_nonzero(levels)
 
 
 def crop_ink(ink: Image.Image) -> tuple[np.ndarray, tuple[int, int, int, int]]:

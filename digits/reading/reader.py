@@ -293,7 +293,7 @@ class DigitReader:
             return Reading("empty", PROMPT)
         where = {"box": box, **(_kept(ink, box) if keep_drawing else {})}
         self.load()
-        if (framed := _framed(image, crop)) is not None:
+        if (framed := _framed(image, ink, crop, box)) is not None:
             return verdict(self._alone(framed), framed, blob_fill=1.0, **where)
         groups = segment(crop)
         whole = None  # (seen, probabilities): all the ink read as one digit, once it has been
@@ -558,12 +558,13 @@ def _kept(ink: Image.Image, box: Box) -> dict[str, Any]:
     return {"drawing": np.asarray(kept), "origin": around[:2], "scale": scale}
 
 
-def _framed(image: Image.Image, crop: np.ndarray) -> np.ndarray | None:
+def _framed(image: Image.Image, ink: Image.Image, crop: np.ndarray, box: Box) -> np.ndarray | None:
     """``image`` as the digit network reads it if it is one digit as MNIST frames it (an MNIST
-    image, see ``as_framed``), to be read as it is and not as a blob; None if it is not, or if it
-    is a blob once redrawn as a drawing is (the blob rule's measure: MNIST's own strokes, thicker
-    than redrawn ones, fill 0.6 % of its test digits' boxes past BLOB_FILL)."""
-    framed = as_framed(image)
+    image or one enlarged, see ``as_framed``; ``ink``, its ink in ``box``), to be read as it is
+    and not as a blob; None if it is not, or if it is a blob once redrawn as a drawing is (the
+    blob rule's measure: MNIST's own strokes, thicker than redrawn ones, fill 0.6 % of its test
+    digits' boxes past BLOB_FILL)."""
+    framed = as_framed(image, ink, box)
     if framed is None or (redrawn := _seen(crop)) is None or is_blob(redrawn):
         return None
     return framed
