@@ -103,7 +103,7 @@ def predict_image(image: str | bytes | None, request: gr.Request) -> Any:
     """Read the digit in a photo or scan (dark ink on light paper, or the reverse).
 
     Args:
-        image: an image file of one digit; a 28x28 digit framed as MNIST's are is read as it is.
+        image: an image file of one digit; a digit framed as MNIST's are, 28x28 or enlarged, is read as it is.
     Returns:
         {"label": the digit read, "uncertain" or a prompt, "confidences": all ten digits'}.
     """
