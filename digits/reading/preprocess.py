@@ -18,7 +18,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from PIL import ExifTags, Image, ImageFilter, ImageOps
+from PIL import ExifTags, Image, ImageOps
 
 from digits import IMAGE_SIZE
 from digits.images import MAX_SIDE, as_image, flatten_sketch, is_sketch
@@ -287,9 +287,8 @@ def _may_be_enlarged(ink: Image.Image, box: tuple[int, int, int, int] | None) ->
     if not (FRAMED_SIDES[0] - 2 <= longer <= FRAMED_SIDES[1] + 1 and near):
         return False
     levels = np.asarray(ink.crop(box))
-    grey = Image.fromarray(((levels > 0.1 * 255) & (levels < 0.9 * 255)).astype(np.uint8))
-    inside = np.count_nonzero(np.asarray(grey.filter(ImageFilter.MinFilter(3))))
-    return inside >= FRAMED_GREY * np.count_nonzero(levels)
+    grey, enough = (levels > 0.1 * 255) & (levels < 0.9 * 255), FRAMED_GREY * np.count_nonzero(levels)
+    return np.count_nonzero(grey) >= enough and np.count_nonzero(_morph(grey, -1)) >= enough
 
 
 def crop_ink(ink: Image.Image) -> tuple[np.ndarray, tuple[int, int, int, int]]:
