@@ -264,10 +264,10 @@ def as_framed(
     if side > IMAGE_SIZE:
         ink = ink.resize((IMAGE_SIZE, IMAGE_SIZE), Image.BOX)
     seen = np.asarray(ink, dtype=np.float32) / 255.0
-    box = bounding_box(seen > GRAIN)
-    if box is None:
+    inked = bounding_box(seen > GRAIN)
+    if inked is None:
         return None
-    longer = max(seen[box].shape)
+    longer = max(seen[inked].shape)
     centre = (IMAGE_SIZE - 1) / 2
     off_centre = np.hypot(*(np.array(centre_of_mass(seen)) - centre))
     return seen if FRAMED_SIDES[0] <= longer <= FRAMED_SIDES[1] and off_centre <= FRAMED_OFF_CENTRE else None
