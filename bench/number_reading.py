@@ -1,6 +1,7 @@
 """Numbers: the reader with the sequence network beside the reader that cuts, side by side.
 
-    python bench/number_reading.py [--count 200] [--singles 2000] [--renderings 1] [--json out.json]
+    python bench/number_reading.py [--count 200] [--pen-count 200] [--singles 2000] [--renderings 1]
+                                   [--json out.json]
     python bench/number_reading.py --number-models models/number_ctc.h5 other.h5   # another pair
 
 (Not "numbers.py": that name would hide the standard library's numbers module.)
@@ -29,6 +30,10 @@ The sets:
   touch are of, and each reader's misread ones (by writer too); and, with ``--renderings`` of
   2 * ROUND or more, the share of those that touch read right in each round of ROUND drawings of
   every number (whole rounds only), which shows how much one round's share owes to its drawings.
+- Numbers composed of one held-out writer's digits, 2 to 6 of them side by side at each of the
+  spacings the sequence networks learn (``digits.learning.numbers.SPACINGS``: apart, touching,
+  overlapping by up to a third of a digit), drawn as the real numbers are (``--pen-count`` of
+  each): thirty-eight writers' digits where the real numbers that touch are nine writers'.
 - Composed numbers: MNIST test digits (the first 5,000, never trained on) side by side at three
   spacings (``digits.learning.evaluation.compose_number``), 2 to 6 digits.
 - Lone digits: MNIST test digits drawn as sketches (``render_sketch``) and the held-out writers'
@@ -54,7 +59,8 @@ from PIL import Image, ImageDraw  # noqa: E402
 from digits.learning.drawing import CANVAS_SIZE, MAX_BRUSH, draw_paths, render_sketch, sketch_of_paths  # noqa: E402
 from digits.learning.evaluation import SPACINGS, compose_number  # noqa: E402
 from digits.learning.mnist import load_mnist  # noqa: E402
-from digits.learning.numbers import Number, real_numbers, windows  # noqa: E402
+from digits.learning.numbers import SPACINGS as NUMBER_SPACINGS  # noqa: E402
+from digits.learning.numbers import Number, compose, real_numbers, windows  # noqa: E402
 from digits.learning.pen import load_pen_digits, split_by_writer  # noqa: E402
 from digits.learning.renders import PAGE_BRUSH, sketch  # noqa: E402
 from digits.learning.strokes import normalize, random_placement  # noqa: E402
@@ -147,6 +153,10 @@ def main() -> None:
     parser.add_argument(
         "--count", type=int, default=200, help="composed numbers per spacing (a fifth of them of each length, 2 to 6)"
     )
+    parser.add_argument(
+        "--pen-count", type=int, default=200,
+        help="numbers composed of a held-out writer's digits per spacing (a fifth of them of each length, 2 to 6)",
+    )  # fmt: skip
     parser.add_argument("--real", type=int, default=0, help="real numbers to read (0: all the held-out writers')")
     parser.add_argument(
         "--renderings", type=int, default=1, help="drawings of each real number (each at its own size and place)"
@@ -263,6 +273,21 @@ def main() -> None:
         tally(f"real, {length} digits", by_length[length])
     for name in results[names[0]]:
         row(name)
+
+    # Composed of one held-out writer's digits, drawn as the real numbers are.
+    rng = np.random.default_rng(5)
+    for spacing, gaps in NUMBER_SPACINGS.items():
+        outcomes = []
+        for length in range(2, 7):
+            for _ in range(args.pen_count // 5):
+                own = np.flatnonzero(held_out.writers == held_out.writers[rng.integers(len(held_out))])
+                picks = rng.choice(own, length)
+                text = "".join(str(held_out.labels[i]) for i in picks)
+                number = compose([held_out.strokes[i] for i in picks], text, rng, spacing=gaps)
+                image, _ = draw_number(number, rng, rng.uniform(*HEIGHTS))
+                outcomes.append(read(image, text, f"pen composed {length}"))
+        tally(f"pen composed, {spacing}", outcomes)
+        row(f"pen composed, {spacing}")
 
     # Composed of MNIST test digits.
     mnist = load_mnist(args.data_dir)
