@@ -60,7 +60,7 @@ from digits.learning.drawing import CANVAS_SIZE, MAX_BRUSH, draw_paths, render_s
 from digits.learning.evaluation import SPACINGS, compose_number  # noqa: E402
 from digits.learning.mnist import load_mnist  # noqa: E402
 from digits.learning.numbers import SPACINGS as NUMBER_SPACINGS  # noqa: E402
-from digits.learning.numbers import Number, compose, real_numbers, windows  # noqa: E402
+from digits.learning.numbers import Number, one_writers_number, real_numbers, windows  # noqa: E402
 from digits.learning.pen import load_pen_digits, split_by_writer  # noqa: E402
 from digits.learning.renders import PAGE_BRUSH, sketch  # noqa: E402
 from digits.learning.strokes import normalize, random_placement  # noqa: E402
@@ -280,12 +280,9 @@ def main() -> None:
         outcomes = []
         for length in range(2, 7):
             for _ in range(args.pen_count // 5):
-                own = np.flatnonzero(held_out.writers == held_out.writers[rng.integers(len(held_out))])
-                picks = rng.choice(own, length)
-                text = "".join(str(held_out.labels[i]) for i in picks)
-                number = compose([held_out.strokes[i] for i in picks], text, rng, spacing=gaps)
+                number = one_writers_number(held_out, length, rng, spacing=gaps)
                 image, _ = draw_number(number, rng, rng.uniform(*HEIGHTS))
-                outcomes.append(read(image, text, f"pen composed {length}"))
+                outcomes.append(read(image, number.text, f"pen composed {length}"))
         tally(f"pen composed, {spacing}", outcomes)
         row(f"pen composed, {spacing}")
 

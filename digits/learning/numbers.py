@@ -117,6 +117,16 @@ def compose(
     return Number(placed, text)
 
 
+def one_writers_number(
+    pen: PenDigits, length: int, rng: np.random.Generator, *, spacing: tuple[float, float]
+) -> Number:
+    """``length`` digits of one writer (a writer picked as often as they wrote digits of ``pen``),
+    ``compose``d at ``spacing``: a number as that writer might have written it."""
+    own = np.flatnonzero(pen.writers == pen.writers[rng.integers(len(pen.writers))])
+    picks = rng.choice(own, length)
+    return compose([pen.strokes[i] for i in picks], "".join(str(pen.labels[i]) for i in picks), rng, spacing=spacing)
+
+
 def draw_line(number: Number, rng: np.random.Generator, spread: Spread) -> np.ndarray:
     """A number drawn on the sketchpad, as the sequence network reads it: (32, width) uint8.
 
