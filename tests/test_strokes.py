@@ -121,6 +121,19 @@ class TestStyles:
             foot = strokes[-1]
             assert abs(foot[-1, 1] - foot[0, 1]) < 0.1 and foot[:, 1].min() > 0.4  # flat, at the bottom
 
+    def test_a_long_low_flag_ends_where_a_sevens_bar_might(self):
+        """Its flag is drawn up to the top of the stem from 0.3 to 0.6 of the height to the left
+        and 0.1 to 0.3 of it down: longer and flatter than a flag's usual 0.3 to 0.65 down."""
+        rng = np.random.default_rng(4)
+        for _ in range(20):
+            one = styled("1 with a long, low flag", unit(1), rng)
+            (_, top), (_, bottom) = bounds(one)
+            flag, stem = one[0], np.concatenate(one[1:])
+            start, end = flag[0], flag[-1]
+            height = bottom - top
+            assert np.allclose(end, stem[np.argmin(stem[:, 1])])  # to the top of the stem
+            assert 0.29 < (end[0] - start[0]) / height < 0.61 and 0.09 < (start[1] - end[1]) / height < 0.31
+
     def test_a_hooked_nine_turns_back_left(self):
         strokes = self.strokes_of("9 with a curved tail")
         tail = strokes[-1]

@@ -60,14 +60,19 @@ def serif_seven(strokes: Strokes, rng: np.random.Generator) -> Strokes:
     return crossed_seven(normalize([tick, *strokes]), rng)
 
 
-def flagged_one(strokes: Strokes, rng: np.random.Generator, *, foot: bool = False) -> Strokes:
+def flagged_one(strokes: Strokes, rng: np.random.Generator, *, foot: bool = False, low: bool = False) -> Strokes:
     """A flag from the top down to the left, from a third to most of the stem's length, and
-    (``foot``) a base line, as a 1 is written in much of Europe."""
+    (``foot``) a base line, as a 1 is written in much of Europe. A ``low`` flag is long and
+    shallow, 0.3 to 0.6 of the height across and ending 0.1 to 0.3 of it down, nearer a 7's bar
+    (held-out writer apa/DavidSinger's 1: 0.36 to 0.64 across, 0.11 to 0.36 down)."""
     points = np.concatenate(strokes)
     top, bottom = points[np.argmin(points[:, 1])], points[np.argmax(points[:, 1])]
     height = bottom[1] - top[1]
-    reach = rng.uniform(0.3, 0.65)  # how far down the flag ends (short ticks: the pen data has many)
-    flag_end = top + height * np.array([-reach * rng.uniform(0.7, 1.6), reach])
+    if low:
+        flag_end = top + height * np.array([-rng.uniform(0.3, 0.6), rng.uniform(0.1, 0.3)])
+    else:
+        reach = rng.uniform(0.3, 0.65)  # how far down the flag ends (short ticks: the pen data has many)
+        flag_end = top + height * np.array([-reach * rng.uniform(0.7, 1.6), reach])
     added = [_line(flag_end, top, rng)]
     if foot:
         width = height * rng.uniform(0.35, 0.65)
@@ -187,6 +192,7 @@ STYLES: dict[str, tuple[int, Callable[[Strokes, np.random.Generator], Strokes] |
 MEASURED_ONLY: dict[str, tuple[int, Callable[[Strokes, np.random.Generator], Strokes]]] = {
     "tall 6 with a tiny loop": (6, tiny_loop_six),
     "7 with a curl at the start of its bar": (7, curled_seven),
+    "1 with a long, low flag": (1, lambda strokes, rng: flagged_one(strokes, rng, low=True)),
 }
 EVERY_STYLE = {**STYLES, **MEASURED_ONLY}  # those trained on, then those only measured
 
