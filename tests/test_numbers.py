@@ -13,8 +13,10 @@ from PIL import Image, ImageDraw, ImageOps
 from digits.learning.evaluation import compose_number
 from digits.learning.numbers import SPACINGS, Number, NumberSource, one_writers_number, real_numbers, windows
 from digits.learning.pen import split_by_writer
-from digits.learning.recipes import NumberRecipe
+from digits.learning.recipes import NumberRecipe, Recipe
 from digits.learning.renders import PAGE_BRUSH, sketch
+from digits.learning.strokes import bounds, normalize
+from digits.learning.styles import is_plain
 from digits.reading.preprocess import crop_ink, drawing_ink, preprocess
 from digits.reading.reader import SQUEEZES
 from digits.reading.segment import label_pieces, segment, strokes_crossed
@@ -120,6 +122,22 @@ def test_composed_numbers_write_only_the_styles_their_recipe_names(pen):
     assert len(plain) == 100 and all(len(source.pen_digit(i, rng)) == 1 for i in plain)
 
 
+def test_the_sequence_networks_learn_a_1_with_a_long_low_flag_the_digit_network_does_not(pen):
+    """The number recipe draws the digit recipe's styles and the 1 with a long, low flag, which a
+    digit recipe refuses: every plain 1 written so reaches a third of its height to the left."""
+    assert NumberRecipe().styles == [*Recipe().styles, "1 with a long, low flag"]
+    with pytest.raises(ValueError, match="no trained writing style"):
+        Recipe(styles=["1 with a long, low flag"])
+    with pytest.raises(ValueError, match="no trained writing style"):
+        NumberRecipe(styles=["tall 6 with a tiny loop"])  # measured only, by both kinds of network
+    recipe = NumberRecipe(style_share=1.0, styles=["1 with a long, low flag"])
+    source = NumberSource(pen, np.zeros((0, 28, 28), np.uint8), np.zeros(0, int), recipe)
+    rng = np.random.default_rng(0)
+    ones = [i for i in np.flatnonzero(pen.labels == 1) if is_plain("1 with a flag", normalize(pen.strokes[i]))][:100]
+    widths = [np.subtract(*bounds(normalize(source.pen_digit(i, rng)))[::-1]) for i in ones]
+    assert len(ones) == 100 and min(width / height for width, height in widths) > 0.3
+
+
 def test_a_number_turned_by_positive_degrees_rises_to_the_right():
     number = Number([[np.array([[1.0, 0.0], [2.0, 0.0]], np.float32)]], "1")
     assert number.turned(90).digits[0][0] == pytest.approx(np.array([[0.0, -1.0], [0.0, -2.0]]), abs=1e-6)
@@ -208,7 +226,7 @@ def test_where_the_views_read_differently_each_reading_is_weighed(reader, pen, s
 
 
 @pytest.mark.parametrize(
-    ("seed", "index", "truth"), [(1045, 45, "678901"), (2000051, 51, "1234"), (2000060, 60, "1234567")]
+    ("seed", "index", "truth"), [(1045, 45, "678901"), (2000051, 51, "1234"), (2001060, 60, "1234567")]
 )
 def test_a_digit_both_readings_find_is_unsure_only_if_both_are(reader, pen, seed, index, truth):
     """Held-out writers' numbers that both readings read alike, where the digit network alone is
@@ -233,7 +251,7 @@ def test_a_small_digit_whose_loops_fill_is_a_digit_not_a_blob(reader, pen, index
     assert read_held_out_number(reader, pen, index, seed=1000 + index) == (truth, truth)
 
 
-@pytest.mark.parametrize("seed", [3007010, 3050010])
+@pytest.mark.parametrize("seed", [3050010, 3071010])
 def test_a_piece_no_wider_than_a_digit_may_hold_two(reader, pen, seed):
     """A held-out writer's "123456" whose 1 and 2 touch in one piece no wider than a digit, which
     the digit network alone reads as a 0 ("03456"); the sequence networks find the two digits in

@@ -18,7 +18,7 @@ from digits.learning.pen import PenDigits
 from digits.learning.recipes import NumberRecipe
 from digits.learning.renders import Spread
 from digits.learning.strokes import Strokes, augment, bounds, normalize, random_placement
-from digits.learning.styles import STYLES, is_plain, styled
+from digits.learning.styles import EVERY_STYLE, is_plain, styled
 from digits.reading.sequence import preprocess_line
 
 BOXED = {"aga", "imp", "tos", "ibm"}  # one digit per box: where digits sit means nothing
@@ -194,7 +194,7 @@ class NumberSource:
         if self.recipe.style_share == 0 or rng.random() >= self.recipe.style_share:
             return strokes
         unit = normalize(strokes)
-        fitting = [name for name in self.recipe.styles if STYLES[name][0] == digit and is_plain(name, unit)]
+        fitting = [name for name in self.recipe.styles if EVERY_STYLE[name][0] == digit and is_plain(name, unit)]
         return styled(fitting[rng.integers(len(fitting))], strokes, rng) if fitting else strokes
 
 

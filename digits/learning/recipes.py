@@ -10,16 +10,16 @@ import dataclasses
 from dataclasses import dataclass, field
 
 from digits.learning.renders import Spread
-from digits.learning.styles import STYLES
+from digits.learning.styles import NUMBER_STYLES, STYLES
 
 ARCHITECTURES = ("robust", "small", "baseline")
 MAX_MEMBERS = 4  # networks a digit model may average (the loader tries each count up to this)
 
 
-def _check_styles(names: list[str]) -> None:
-    """Refuse, before any training, a style that STYLES does not make (a misspelt name, or one of
-    MEASURED_ONLY: those are measured, and a recipe that trains on one moves it to STYLES)."""
-    if unknown := [name for name in names if name not in STYLES]:
+def _check_styles(names: list[str], trained: list[str]) -> None:
+    """Refuse, before any training, a style the network is not trained on (``trained``: a misspelt
+    name, or one of MEASURED_ONLY: those are measured, and a recipe that trains on one moves it)."""
+    if unknown := [name for name in names if name not in trained]:
         raise ValueError(f"no trained writing style named {', '.join(map(repr, unknown))}")
 
 
@@ -56,7 +56,7 @@ class Recipe:
     spread: Spread = field(default_factory=Spread)  # sizes and brushes of the drawings
 
     def __post_init__(self) -> None:
-        _check_styles(self.styles)
+        _check_styles(self.styles, list(STYLES))
 
 
 # The CNN and recipe the project started from, kept to measure against.
@@ -83,9 +83,10 @@ class NumberRecipe:
     mnist_share: float = 0.1  # composed of MNIST digits (the rest: of one pen writer's digits)
     mnist_digits: int = 3_000  # the first MNIST training digits, whose centre lines make those
     # Of the pen digits composed into numbers, the share written in one of the styles the digit
-    # network learns too (digits.learning.styles: crossed 7s, flagged 1s, slashed 0s...).
+    # network learns too (digits.learning.styles: crossed 7s, flagged 1s, slashed 0s...), or in
+    # the one more the sequence networks learn (a 1 with a long, low flag: NUMBER_STYLES).
     style_share: float = 0.25
-    styles: list[str] = field(default_factory=lambda: list(STYLES))  # those it picks among
+    styles: list[str] = field(default_factory=lambda: list(NUMBER_STYLES))  # those it picks among
     # How the composed numbers' digits are spaced (digits.learning.numbers.SPACINGS). The app reads
     # digits that stand apart with the digit network, so the sequence network learns mostly
     # digits that touch.
@@ -103,7 +104,7 @@ class NumberRecipe:
     seed: int = 1234
 
     def __post_init__(self) -> None:
-        _check_styles(self.styles)
+        _check_styles(self.styles, NUMBER_STYLES)
 
 
 # The app reads each number with two sequence networks and weighs every reading by both
