@@ -17,8 +17,9 @@ MAX_MEMBERS = 4  # networks a digit model may average (the loader tries each cou
 
 
 def _check_styles(names: list[str], trained: list[str]) -> None:
-    """Refuse, before any training, a style the network is not trained on (``trained``: a misspelt
-    name, or one of MEASURED_ONLY: those are measured, and a recipe that trains on one moves it)."""
+    """Refuse, before any training, a style not among those its kind of network learns
+    (``trained``): a misspelt name, or one only measured (MEASURED_ONLY, for the digit network);
+    a recipe that trains on one moves it to the list that kind learns."""
     if unknown := [name for name in names if name not in trained]:
         raise ValueError(f"no trained writing style named {', '.join(map(repr, unknown))}")
 
