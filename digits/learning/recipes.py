@@ -7,6 +7,7 @@ importing TensorFlow.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 from digits.learning.renders import Spread
@@ -16,7 +17,7 @@ ARCHITECTURES = ("robust", "small", "baseline")
 MAX_MEMBERS = 4  # networks a digit model may average (the loader tries each count up to this)
 
 
-def _check_styles(names: list[str], trained: list[str]) -> None:
+def _check_styles(names: list[str], trained: Collection[str]) -> None:
     """Refuse, before any training, a style not among those its kind of network learns
     (``trained``): a misspelt name, or one only measured (MEASURED_ONLY, for the digit network);
     a recipe that trains on one moves it to the list that kind learns."""
@@ -57,7 +58,7 @@ class Recipe:
     spread: Spread = field(default_factory=Spread)  # sizes and brushes of the drawings
 
     def __post_init__(self) -> None:
-        _check_styles(self.styles, list(STYLES))
+        _check_styles(self.styles, STYLES)
 
 
 # The CNN and recipe the project started from, kept to measure against.
