@@ -362,8 +362,7 @@ class DigitReader:
         views = self._views(crop)
         one_digit = np.array([views.log_likelihood(str(digit)) for digit in range(len(probabilities))])
         sequence = np.exp(one_digit - one_digit.max())  # given one digit, each digit's probability
-        joint = (sequence / sequence.sum()) ** LINE_OPINION_WEIGHT * probabilities ** (1 - LINE_OPINION_WEIGHT)
-        return joint / joint.sum()
+        return _joined(sequence / sequence.sum(), probabilities, LINE_OPINION_WEIGHT)
 
     def _read_number(
         self, crop: np.ndarray, box: Box, groups: list[Part]
@@ -512,9 +511,7 @@ class DigitReader:
             boxes.append(where)
             cut = _cut_through(crop, left) or _cut_through(crop, right)
             weights.append(SEQUENCE_WEIGHT_CUT if cut else SEQUENCE_WEIGHT)
-        weight = np.array(weights)[:, np.newaxis]
-        joint = np.stack(sequence) ** weight * images.probabilities(seen) ** (1 - weight)
-        joint /= joint.sum(axis=1, keepdims=True)
+        joint = _joined(np.stack(sequence), images.probabilities(seen), np.array(weights)[:, np.newaxis])
         return [digit_verdict(p, image, where) for p, image, where in zip(joint, seen, boxes, strict=True)]
 
     def _read_cut(self, crop: np.ndarray, box: Box) -> list[Reading] | None:
@@ -631,6 +628,13 @@ def _more_than_one(views: Views, digits: list[Reading], probabilities: np.ndarra
 def _refuse_past_max(digits: list) -> None:
     if len(digits) > MAX_DIGITS:
         raise DrawingRefused(f"That is more than {MAX_DIGITS} digits: write a shorter number.")
+
+
+def _joined(sequence: np.ndarray, digit: np.ndarray, weight: float | np.ndarray) -> np.ndarray:
+    """The sequence networks' and the digit network's probabilities of the same digits (rows of
+    ten) joined: their weighted geometric mean, the sequence networks' weighing ``weight``."""
+    joint = sequence**weight * digit ** (1 - weight)
+    return joint / joint.sum(axis=-1, keepdims=True)
 
 
 def _joint_likelihood(views: Views, digits: str, read: np.ndarray) -> float:
