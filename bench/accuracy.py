@@ -10,7 +10,9 @@ Rows:
 - Held-out pen writers: UNIPEN digits of the writers no model here was trained on (a fifth of
   them, chosen by a salted hash of the name; digits.learning.pen), drawn as the stock sketchpad
   sends a drawing: an opaque white 800x800 canvas, hard 50 px black strokes, anywhere, from
-  150 to 700 px tall. Then the same with the page's own 36 px brush. The worst writer, and each
+  150 to 700 px tall. Then the same with the page's own 36 px brush, and with the stock brush
+  from fewer points (every k-th point of the pen's path, about SPARSE_POINTS a digit: a tablet
+  that samples ten times a second, a quick finger on a phone). The worst writer, and each
   writing style made from those writers' strokes (digits.learning.styles: those trained on,
   then those only measured), drawn the same way.
 
@@ -39,6 +41,7 @@ from digits.learning.drawing import render_sketch  # noqa: E402
 from digits.learning.mnist import load_mnist  # noqa: E402
 from digits.learning.pen import load_pen_digits, split_by_writer  # noqa: E402
 from digits.learning.renders import sketch, style_strokes  # noqa: E402
+from digits.learning.strokes import decimate  # noqa: E402
 from digits.learning.styles import EVERY_STYLE  # noqa: E402
 from digits.reading.reader import DigitReader, Reading  # noqa: E402
 from digits.settings import BASELINE_MODEL, DIGIT_MODEL, MODELS_DIR, Settings  # noqa: E402
@@ -47,6 +50,7 @@ from digits.storage.resolver import from_files  # noqa: E402
 
 MODELS = {"baseline recipe": MODELS_DIR / BASELINE_MODEL, "ours": MODELS_DIR / DIGIT_MODEL}
 HEIGHTS = (150, 700)  # px, drawn uniformly
+SPARSE_POINTS = 10  # a digit's points, pen sampled sparsely
 
 
 def png(image: Image.Image) -> bytes:
@@ -120,6 +124,7 @@ def main() -> None:
     ]
     pen_50 = pen_drawings(held_out.strokes, 50, seed=1)
     pen_36 = pen_drawings(held_out.strokes, 36, seed=2)
+    pen_sparse = pen_drawings([decimate(digit, total=SPARSE_POINTS) for digit in held_out.strokes], 50, seed=5)
     style_digits, style_labels, style_names = style_strokes(
         held_out, per_style=args.style_count, seed=3, styles=EVERY_STYLE
     )
@@ -153,6 +158,7 @@ def main() -> None:
             "pen_50_uncertain": float(np.mean([r.status == "uncertain" for r in pen_readings])),
             "pen_50_split": float(np.mean([bool(r.parts) for r in pen_readings])),
             "pen_36": float(right(read_all(reader, pen_36), held_out.labels).mean()),
+            "pen_sparse": float(right(read_all(reader, pen_sparse), held_out.labels).mean()),
             "worst_writer": float(by_writer[worst[name]]),
             "model_call_ms": model_call_ms(reader, raw[:1]),
             "parameters": int(reader.load().digit.model.count_params()),
@@ -172,6 +178,7 @@ def main() -> None:
         ("  of which read as uncertain", "pen_50_uncertain", "{:.2%}"),
         ("  of which read as two digits or more", "pen_50_split", "{:.2%}"),
         ("held-out pen writers, the page's 36 px brush", "pen_36", "{:.2%}"),
+        (f"held-out pen writers, about {SPARSE_POINTS} points a digit, 50 px", "pen_sparse", "{:.2%}"),
         ("the worst held-out writer, 50 px", "worst_writer", "{:.2%}"),
         ("one image's model call, median ms", "model_call_ms", "{:.2f}"),
         ("parameters", "parameters", "{:,}"),

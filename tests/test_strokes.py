@@ -9,7 +9,7 @@ from PIL import Image
 from digits.learning.drawing import CANVAS_SIZE, DIGIT_STROKES, ink_of_paths, sketch_of_paths, smooth
 from digits.learning.recipes import Recipe
 from digits.learning.renders import Spread, draw_all, style_pool, style_strokes
-from digits.learning.strokes import augment, bounds, normalize, random_placement
+from digits.learning.strokes import augment, bounds, decimate, normalize, random_placement
 from digits.learning.styles import EVERY_STYLE, MEASURED_ONLY, STYLES, is_plain, styled
 from digits.reading.preprocess import crop_ink, drawing_ink
 
@@ -49,6 +49,16 @@ def test_augment_changes_the_shape_but_keeps_it_a_unit_digit():
         np.allclose(stroke[:: 4 if len(stroke) > len(o) else 1], o, atol=1e-5)
         for stroke, o in zip(same, original, strict=True)
     )
+
+
+def test_decimate_keeps_every_kth_point_and_each_strokes_ends():
+    strokes = [np.stack([np.arange(90.0), np.zeros(90)], 1), np.stack([np.zeros(30), np.arange(30.0)], 1)]
+    sparse = decimate(strokes, total=12)
+    assert [len(stroke) for stroke in sparse] == [10, 4]  # every 10th point from the first, and the last
+    for stroke, kept in zip(strokes, sparse, strict=True):
+        np.testing.assert_array_equal(kept[[0, -1]], stroke[[0, -1]])
+        assert (np.diff(kept[:, 0] + kept[:, 1]) > 0).all()  # in the pen's order, none twice
+    assert decimate(strokes, total=1000)[0].shape == strokes[0].shape  # never more points than drawn
 
 
 def test_random_placement_keeps_the_brush_on_the_canvas():

@@ -47,6 +47,19 @@ def elastic(rng: np.random.Generator, amplitude: float, components: int = 3):
     return displace
 
 
+def decimate(strokes: Strokes, *, total: float) -> Strokes:
+    """The strokes as a pen sampled less often would have given them: every k-th point of each
+    stroke, its ends kept, k such that about ``total`` points are left (the points are regular in
+    time, so a slow part of a stroke keeps more of them). Drawn, they are straight between points,
+    as a tablet sampling ten times a second or a quick finger on a phone draws."""
+    k = max(1.0, sum(len(stroke) for stroke in strokes) / total)
+    kept = []
+    for stroke in strokes:
+        index = np.unique(np.r_[np.round(np.arange(0, len(stroke), k)).astype(int), len(stroke) - 1])
+        kept.append(stroke[np.clip(index, 0, len(stroke) - 1)])
+    return kept
+
+
 def augment(strokes: Strokes, rng: np.random.Generator, *, strength: float = 1.0) -> Strokes:
     """The strokes as another hand might have drawn them, still 1 unit tall and centred.
 
