@@ -403,10 +403,13 @@ def test_where_the_networks_dispute_a_1_and_a_7_the_sequence_networks_weigh_as_i
     name = "1 with a long, low flag"
     _, held_out = split_by_writer(pen)
     strokes, _, _ = style_strokes(held_out, per_style=300, seed=5, styles={name: MEASURED_ONLY[name]})
-    sevens = [digit for digit, label in zip(held_out.strokes, held_out.labels, strict=True) if label == 7]
     rng = np.random.default_rng(6)
     ones = [sketch(digit, rng, height=rng.uniform(150, 700), brush=50) for digit in strokes]
-    sevens = [sketch(digit, rng, height=rng.uniform(150, 700), brush=50) for digit in sevens]
+    sevens = [
+        sketch(digit, rng, height=rng.uniform(150, 700), brush=50)
+        for digit, label in zip(held_out.strokes, held_out.labels, strict=True)
+        if label == 7
+    ]
     read = [reader.read(drawing).text for drawing in ones + sevens]
     monkeypatch.setattr(reader_module, "DISPUTED_PAIRS", ())
     undisputed = [reader.read(drawing).text for drawing in ones + sevens]
