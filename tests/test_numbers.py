@@ -370,20 +370,26 @@ def test_a_second_look_reads_more_of_the_digits_the_network_is_unsure_of(reader,
     assert right_read > right_alone
 
 
+def long_low_flags(pen, count: int, rng: np.random.Generator) -> tuple[list[Image.Image], list[int]]:
+    """``count`` 1s with a long, low flag made from the held-out writers' plain 1s, drawn lone as the
+    stock sketchpad sends them, and their labels."""
+    from digits.learning.renders import style_strokes
+    from digits.learning.styles import MEASURED_ONLY
+
+    name = "1 with a long, low flag"
+    _, held_out = split_by_writer(pen)
+    strokes, labels, _ = style_strokes(held_out, per_style=count, seed=5, styles={name: MEASURED_ONLY[name]})
+    return [sketch(digit, rng, height=rng.uniform(150, 700), brush=50) for digit in strokes], labels
+
+
 def test_a_lone_digit_the_digit_network_is_unsure_of_is_read_as_a_line_too(reader, pen, monkeypatch):
     """A 1 with a long, low flag, which the sequence networks learnt and the digit network did not,
     drawn lone by the held-out writers: the reader, which asks the sequence networks where the digit
     network is unsure, reads more of them right than the digit network's opinion alone (82 against
     68 of these 100 with the shipped networks)."""
     import digits.reading.reader as reader_module
-    from digits.learning.renders import style_strokes
-    from digits.learning.styles import MEASURED_ONLY
 
-    name = "1 with a long, low flag"
-    _, held_out = split_by_writer(pen)
-    strokes, labels, _ = style_strokes(held_out, per_style=100, seed=5, styles={name: MEASURED_ONLY[name]})
-    rng = np.random.default_rng(6)
-    drawings = [sketch(digit, rng, height=rng.uniform(150, 700), brush=50) for digit in strokes]
+    drawings, labels = long_low_flags(pen, 100, np.random.default_rng(6))
     read = [reader.read(drawing).text for drawing in drawings]
     monkeypatch.setattr(reader_module, "LINE_OPINION_BELOW", 0.0)  # the digit network alone
     alone = [reader.read(drawing).text for drawing in drawings]
@@ -397,14 +403,10 @@ def test_where_the_networks_dispute_a_1_and_a_7_the_sequence_networks_weigh_as_i
     against 222 of these 300 with the shipped networks), while the held-out writers' own 7s are
     not read as 1s for it."""
     import digits.reading.reader as reader_module
-    from digits.learning.renders import style_strokes
-    from digits.learning.styles import MEASURED_ONLY
 
-    name = "1 with a long, low flag"
-    _, held_out = split_by_writer(pen)
-    strokes, _, _ = style_strokes(held_out, per_style=300, seed=5, styles={name: MEASURED_ONLY[name]})
     rng = np.random.default_rng(6)
-    ones = [sketch(digit, rng, height=rng.uniform(150, 700), brush=50) for digit in strokes]
+    ones, _ = long_low_flags(pen, 300, rng)
+    _, held_out = split_by_writer(pen)
     sevens = [
         sketch(digit, rng, height=rng.uniform(150, 700), brush=50)
         for digit, label in zip(held_out.strokes, held_out.labels, strict=True)
