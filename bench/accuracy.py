@@ -12,7 +12,8 @@ Rows:
   sends a drawing: an opaque white 800x800 canvas, hard 50 px black strokes, anywhere, from
   150 to 700 px tall. Then the same with the page's own 36 px brush, and with the stock brush
   from fewer points (every k-th point of the pen's path, about SPARSE_POINTS a digit: a tablet
-  that samples ten times a second, a quick finger on a phone). The worst writer, and each
+  that samples ten times a second, a quick finger on a phone). The worst writer and the mean of
+  the writers' shares (one writer draws 712 of the 2,479 digits), and each
   writing style made from those writers' strokes (digits.learning.styles: those trained on,
   then those only measured), drawn the same way.
 
@@ -160,6 +161,7 @@ def main() -> None:
             "pen_36": float(right(read_all(reader, pen_36), held_out.labels).mean()),
             "pen_sparse": float(right(read_all(reader, pen_sparse), held_out.labels).mean()),
             "worst_writer": float(by_writer[worst[name]]),
+            "writer_mean": float(np.mean(list(by_writer.values()))),
             "model_call_ms": model_call_ms(reader, raw[:1]),
             "parameters": int(reader.load().digit.model.count_params()),
             "size_mb": path.stat().st_size / 1e6,
@@ -180,6 +182,7 @@ def main() -> None:
         ("held-out pen writers, the page's 36 px brush", "pen_36", "{:.2%}"),
         (f"held-out pen writers, about {SPARSE_POINTS} points a digit, 50 px", "pen_sparse", "{:.2%}"),
         ("the worst held-out writer, 50 px", "worst_writer", "{:.2%}"),
+        ("  the mean of the writers' shares, 50 px", "writer_mean", "{:.2%}"),
         ("one image's model call, median ms", "model_call_ms", "{:.2f}"),
         ("parameters", "parameters", "{:,}"),
         ("model file (MB)", "size_mb", "{:.1f}"),
