@@ -13,7 +13,7 @@ Rows:
   150 to 700 px tall. Then the same with the page's own 36 px brush, and with the stock brush
   from fewer points (every k-th point of the pen's path, about SPARSE_POINTS a digit: a tablet
   that samples ten times a second, a quick finger on a phone). The worst writer and the mean of
-  the writers' shares (one writer draws 712 of the 2,479 digits), and each
+  the writers' shares (each writer counts once; one draws far more digits than most), and each
   writing style made from those writers' strokes (digits.learning.styles: those trained on,
   then those only measured), drawn the same way.
 
