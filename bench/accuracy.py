@@ -41,7 +41,7 @@ from PIL import Image, ImageOps  # noqa: E402
 from digits.learning.drawing import render_sketch  # noqa: E402
 from digits.learning.mnist import load_mnist  # noqa: E402
 from digits.learning.pen import load_pen_digits, split_by_writer  # noqa: E402
-from digits.learning.renders import sketch, style_strokes  # noqa: E402
+from digits.learning.renders import sketch_lone_digit, style_strokes  # noqa: E402
 from digits.learning.strokes import decimate  # noqa: E402
 from digits.learning.styles import EVERY_STYLE  # noqa: E402
 from digits.reading.reader import DigitReader, Reading  # noqa: E402
@@ -50,7 +50,6 @@ from digits.storage.files import read_metadata  # noqa: E402
 from digits.storage.resolver import from_files  # noqa: E402
 
 MODELS = {"baseline recipe": MODELS_DIR / BASELINE_MODEL, "ours": MODELS_DIR / DIGIT_MODEL}
-HEIGHTS = (150, 700)  # px, drawn uniformly
 SPARSE_POINTS = 10  # a digit's points, pen sampled sparsely
 
 
@@ -64,7 +63,7 @@ def png(image: Image.Image) -> bytes:
 def pen_drawings(strokes: list, brush: float, seed: int) -> list[bytes]:
     """Each digit's strokes drawn as the sketchpad sends them, as PNG files."""
     rng = np.random.default_rng(seed)
-    return [png(sketch(digit, rng, height=rng.uniform(*HEIGHTS), brush=brush)) for digit in strokes]
+    return [png(sketch_lone_digit(digit, rng, brush=brush)) for digit in strokes]
 
 
 def read_all(reader: DigitReader, images: list) -> list[Reading]:

@@ -56,13 +56,13 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import numpy as np  # noqa: E402
 from PIL import Image, ImageDraw  # noqa: E402
 
-from digits.learning.drawing import CANVAS_SIZE, MAX_BRUSH, draw_paths, render_sketch, sketch_of_paths  # noqa: E402
+from digits.learning.drawing import CANVAS_SIZE, draw_paths, render_sketch, sketch_of_paths  # noqa: E402
 from digits.learning.evaluation import SPACINGS, compose_number  # noqa: E402
 from digits.learning.mnist import load_mnist  # noqa: E402
 from digits.learning.numbers import SPACINGS as NUMBER_SPACINGS  # noqa: E402
 from digits.learning.numbers import Number, one_writers_number, real_numbers, windows  # noqa: E402
 from digits.learning.pen import load_pen_digits, split_by_writer  # noqa: E402
-from digits.learning.renders import PAGE_BRUSH, sketch  # noqa: E402
+from digits.learning.renders import PAGE_BRUSH, sketch_lone_digit  # noqa: E402
 from digits.learning.strokes import normalize, random_placement  # noqa: E402
 from digits.reading.preprocess import drawing_ink  # noqa: E402
 from digits.reading.reader import DigitReader  # noqa: E402
@@ -306,7 +306,7 @@ def main() -> None:
         ("MNIST test, sketched", (render_sketch(digit, rng) for digit in x[: args.singles])),
         (
             "held-out pen digits, 50 px",
-            (sketch(s, rng, height=rng.uniform(150, 700), brush=MAX_BRUSH) for s in held_out.strokes[: args.singles]),
+            (sketch_lone_digit(s, rng) for s in held_out.strokes[: args.singles]),
         ),
     ):
         split = {reader: 0 for reader in names}

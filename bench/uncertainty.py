@@ -25,7 +25,7 @@ from PIL import Image, ImageDraw  # noqa: E402
 from digits.learning.drawing import render_sketch  # noqa: E402
 from digits.learning.mnist import load_mnist  # noqa: E402
 from digits.learning.pen import load_pen_digits, split_by_writer  # noqa: E402
-from digits.learning.renders import sketch  # noqa: E402
+from digits.learning.renders import sketch_lone_digit  # noqa: E402
 from digits.reading.reader import DigitReader, Reading  # noqa: E402
 from digits.settings import Settings  # noqa: E402
 from digits.storage.resolver import from_files  # noqa: E402
@@ -87,7 +87,7 @@ def main() -> None:
 
     _, held_out = split_by_writer(load_pen_digits(args.pen_dir))
     rng = np.random.default_rng(1)
-    pen = [reader.read(sketch(digit, rng, height=rng.uniform(150, 700), brush=50)) for digit in held_out.strokes]
+    pen = [reader.read(sketch_lone_digit(digit, rng)) for digit in held_out.strokes]
     report("held-out writers' pen digits, 50 px", pen, held_out.labels)
 
     rng = np.random.default_rng(7)

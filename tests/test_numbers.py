@@ -14,7 +14,7 @@ from digits.learning.evaluation import compose_number
 from digits.learning.numbers import SPACINGS, Number, NumberSource, one_writers_number, real_numbers, windows
 from digits.learning.pen import split_by_writer
 from digits.learning.recipes import NumberRecipe, Recipe
-from digits.learning.renders import PAGE_BRUSH, sketch
+from digits.learning.renders import PAGE_BRUSH, sketch, sketch_lone_digit
 from digits.learning.strokes import bounds, normalize
 from digits.learning.styles import is_plain
 from digits.reading.preprocess import crop_ink, drawing_ink, preprocess
@@ -379,7 +379,7 @@ def long_low_flags(pen, count: int, rng: np.random.Generator) -> tuple[list[Imag
     name = "1 with a long, low flag"
     _, held_out = split_by_writer(pen)
     strokes, labels, _ = style_strokes(held_out, per_style=count, seed=5, styles={name: MEASURED_ONLY[name]})
-    return [sketch(digit, rng, height=rng.uniform(150, 700), brush=50) for digit in strokes], labels
+    return [sketch_lone_digit(digit, rng) for digit in strokes], labels
 
 
 def test_a_lone_digit_the_digit_network_is_unsure_of_is_read_as_a_line_too(reader, pen, monkeypatch):
@@ -408,7 +408,7 @@ def test_where_the_networks_dispute_a_1_and_a_7_the_sequence_networks_weigh_as_i
     ones, _ = long_low_flags(pen, 300, rng)
     _, held_out = split_by_writer(pen)
     sevens = [
-        sketch(digit, rng, height=rng.uniform(150, 700), brush=50)
+        sketch_lone_digit(digit, rng)
         for digit, label in zip(held_out.strokes, held_out.labels, strict=True)
         if label == 7
     ]

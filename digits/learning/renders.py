@@ -27,6 +27,9 @@ from digits.learning.styles import STYLES, is_plain, styled
 from digits.reading.preprocess import preprocess_ink
 
 PAGE_BRUSH = 36  # the app's own page draws with this brush
+# How tall the benchmarks and tests draw a lone pen digit on the 800 px canvas (px, uniformly):
+# from a small digit to most of the canvas.
+LONE_DIGIT_HEIGHTS = (150, 700)
 
 
 @dataclass(frozen=True)
@@ -65,6 +68,12 @@ def sketch(strokes: Strokes, rng: np.random.Generator, *, height: float, brush: 
     small), anywhere on an opaque white 800x800 canvas, in black with a round ``brush``."""
     paths = random_placement(normalize(strokes), rng, height=height, brush=brush)
     return sketch_of_paths(paths, brush=brush)
+
+
+def sketch_lone_digit(strokes: Strokes, rng: np.random.Generator, *, brush: float = MAX_BRUSH) -> Image.Image:
+    """Pen strokes sketched (``sketch``) as the benchmarks and tests measure a writer's lone digit:
+    at a height drawn from LONE_DIGIT_HEIGHTS, with the stock 50 px brush unless told."""
+    return sketch(strokes, rng, height=rng.uniform(*LONE_DIGIT_HEIGHTS), brush=brush)
 
 
 def _draw_many(job: tuple[list[Strokes], int, Spread]) -> np.ndarray:
