@@ -153,8 +153,16 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
     # TensorFlow is imported here, once the arguments are known to be good.
+    import tensorflow as tf
+
     from digits.learning.mnist import MnistError, load_mnist
     from digits.learning.pen import PenDataError, load_pen_digits
+
+    # The same arguments give the same weights (on the same machine and versions). Otherwise the
+    # input pipeline's random changes, made on parallel threads, and some kernels' sums come in
+    # whatever order their threads finish, and two runs differ from the first epoch on. An epoch
+    # takes as long either way (docs/experiments.md).
+    tf.config.experimental.enable_op_determinism()
 
     recipe = recipe_from_args(args)
     try:

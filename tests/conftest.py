@@ -159,15 +159,21 @@ def tiny_mnist_dir(tmp_path_factory) -> Path:
     return made_once(tmp_path_factory, "tiny_mnist", make)
 
 
+def train_tiny_model(mnist_dir: Path, output: Path) -> Path:
+    """A real model trained by train.py for two epochs (58 steps) on the tiny data set, at ``output``."""
+    run_python(
+        "train.py", "--data-dir", str(mnist_dir), "--epochs", "2", "--batch-size", "32", "--sketch-count", "20",
+        "--output", str(output),
+    )  # fmt: skip
+    return output
+
+
 @pytest.fixture(scope="session")
 def tiny_model_path(tmp_path_factory, tiny_mnist_dir) -> Path:
-    """A real model trained by train.py for two epochs (58 steps) on the tiny data set."""
+    """``train_tiny_model``'s model, made once for the test run."""
 
     def make(folder: Path) -> None:
-        run_python(
-            "train.py", "--data-dir", str(tiny_mnist_dir), "--epochs", "2", "--batch-size", "32", "--sketch-count",
-            "20", "--output", str(folder / "tiny.h5"),
-        )  # fmt: skip
+        train_tiny_model(tiny_mnist_dir, folder / "tiny.h5")
 
     return made_once(tmp_path_factory, "tiny_model", make) / "tiny.h5"
 

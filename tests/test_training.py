@@ -8,6 +8,7 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
+from conftest import train_tiny_model
 
 from digits.learning.architectures import build_model
 from digits.learning.evaluation import evaluate
@@ -93,6 +94,16 @@ def test_short_training_run_end_to_end(tiny_model_path):
     confusion = np.array(evaluation["mnist_test"]["confusion_matrix"])
     assert confusion.shape == (10, 10) and confusion.sum() == 200
     assert confusion.trace() / 200 == evaluation["mnist_test"]["accuracy"]
+
+
+def test_train_py_run_again_gives_the_same_weights(tiny_model_path, tiny_mnist_dir, tmp_path):
+    """The seeds fix the drawings and the order of examples, and train.py turns on TensorFlow's op
+    determinism: a second run with the same arguments, in another process, writes the same two
+    networks, bit for bit."""
+    again = load_model(train_tiny_model(tiny_mnist_dir, tmp_path / "again.h5")).get_weights()
+    first = load_model(tiny_model_path).get_weights()
+    assert len(again) == len(first) > 0
+    assert all(np.array_equal(a, b) for a, b in zip(first, again, strict=True))
 
 
 def test_the_learning_rate_schedule_spans_every_step_run(tiny_model_path):
