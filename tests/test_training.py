@@ -1,4 +1,5 @@
-"""Training: the seed's CNN exactly, augmentation, a real short run, scores and the card."""
+"""Training: the seed's CNN exactly, augmentation, a real short run (run again, the same weights),
+scores and the card."""
 
 from __future__ import annotations
 
