@@ -16,7 +16,8 @@ from starlette.middleware import Middleware
 
 from digits.images import ImageError, is_sketch
 from digits.reading.preprocess import DrawingRefused
-from digits.reading.reader import PROMPT, DigitReader, Reading
+from digits.reading.reader import DigitReader
+from digits.reading.readings import PROMPT, Reading
 from digits.settings import PROJECT_DIR, Settings
 from digits.storage.corrections import CorrectionStore
 from digits.storage.resolver import resolve_models

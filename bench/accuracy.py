@@ -44,7 +44,8 @@ from digits.learning.pen import load_pen_digits, split_by_writer  # noqa: E402
 from digits.learning.renders import sketch_lone_digit, style_strokes  # noqa: E402
 from digits.learning.strokes import decimate  # noqa: E402
 from digits.learning.styles import EVERY_STYLE  # noqa: E402
-from digits.reading.reader import DigitReader, Reading  # noqa: E402
+from digits.reading.reader import DigitReader  # noqa: E402
+from digits.reading.readings import Reading  # noqa: E402
 from digits.settings import BASELINE_MODEL, DIGIT_MODEL, MODELS_DIR, Settings  # noqa: E402
 from digits.storage.files import read_metadata  # noqa: E402
 from digits.storage.resolver import from_files  # noqa: E402

@@ -29,7 +29,8 @@ import numpy as np  # noqa: E402
 from digits.learning.drawing import MAX_BRUSH  # noqa: E402
 from digits.learning.pen import load_pen_digits, split_by_writer  # noqa: E402
 from digits.learning.renders import PAGE_BRUSH, sketch  # noqa: E402
-from digits.reading.reader import DigitReader, Reading, is_blob  # noqa: E402
+from digits.reading.reader import DigitReader  # noqa: E402
+from digits.reading.readings import Reading, is_blob  # noqa: E402
 from digits.settings import Settings  # noqa: E402
 from digits.storage.resolver import from_files  # noqa: E402
 

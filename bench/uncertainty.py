@@ -26,7 +26,8 @@ from digits.learning.drawing import render_sketch  # noqa: E402
 from digits.learning.mnist import load_mnist  # noqa: E402
 from digits.learning.pen import load_pen_digits, split_by_writer  # noqa: E402
 from digits.learning.renders import sketch_lone_digit  # noqa: E402
-from digits.reading.reader import DigitReader, Reading  # noqa: E402
+from digits.reading.reader import DigitReader  # noqa: E402
+from digits.reading.readings import Reading  # noqa: E402
 from digits.settings import Settings  # noqa: E402
 from digits.storage.resolver import from_files  # noqa: E402
 

@@ -12,7 +12,8 @@ from gradio_client.exceptions import AppError
 from PIL import Image, ImageDraw
 
 from digits.learning.drawing import draw_digit
-from digits.reading.reader import BLOB, FILLED_IN, SMALL_FOR_THE_BRUSH, TOO_SMALL
+from digits.reading.reader import FILLED_IN, SMALL_FOR_THE_BRUSH, TOO_SMALL
+from digits.reading.readings import BLOB
 
 EXAMPLES = sorted((PROJECT_DIR / "examples").glob("*.png"))
 
@@ -173,7 +174,7 @@ def test_sessions_keep_no_copy_of_the_page(served_app):
     from http_api import PageSession, browser_drawing
 
     import app
-    from digits.reading.reader import Reading
+    from digits.reading.readings import Reading
 
     with httpx.Client(timeout=30) as http:
         page = PageSession(http, served_app)

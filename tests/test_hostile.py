@@ -29,7 +29,7 @@ from hostile import (
     upload,
 )  # fmt: skip
 
-from digits.reading.reader import Reading
+from digits.reading.readings import Reading
 
 
 @pytest.fixture

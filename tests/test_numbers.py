@@ -17,8 +17,8 @@ from digits.learning.recipes import NumberRecipe, Recipe
 from digits.learning.renders import PAGE_BRUSH, sketch, sketch_lone_digit
 from digits.learning.strokes import bounds, normalize
 from digits.learning.styles import is_plain
+from digits.reading.number_reader import SQUEEZES
 from digits.reading.preprocess import crop_ink, drawing_ink, preprocess
-from digits.reading.reader import SQUEEZES
 from digits.reading.segment import label_pieces, segment, strokes_crossed
 from digits.reading.sequence import log_likelihood
 from digits.settings import NUMBER_MODEL, PAGE_NUMBER_MODEL
@@ -212,7 +212,7 @@ def test_real_numbers_of_held_out_writers_are_read(reader, pen):
 def test_the_reading_both_kinds_of_network_find_likeliest_wins(reader, pen, seed, index, truth):
     """Held-out writers' numbers where the reading the sequence networks alone find likelier has a
     digit wrong ("234547", "81"), and the digit network's opinion of each digit in its own ink
-    turns the choice to the right one (``DigitReader._read_number``)."""
+    turns the choice to the right one (``NumberReader.read``)."""
     assert read_held_out_number(reader, pen, index, seed=seed) == (truth, truth)
 
 
@@ -223,7 +223,7 @@ def test_where_the_views_read_differently_each_reading_is_weighed(reader, pen, s
     """Held-out writers' numbers whose line the views (two sequence networks, each at two widths)
     read differently: the reading likeliest to the sequence networks alone is "43270", "1254" and
     "522"; weighed by the digit network too, another view's reading wins
-    (``DigitReader._read_line``)."""
+    (``NumberReader._read_line``)."""
     assert read_held_out_number(reader, pen, index, seed=seed) == (truth, truth)
 
 
@@ -255,7 +255,7 @@ def test_a_small_digit_whose_loops_fill_is_a_digit_not_a_blob(reader, pen, index
 def test_a_piece_no_wider_than_a_digit_may_hold_two(reader, pen, seed):
     """A held-out writer's "123456" whose 1 and 2 touch in one piece no wider than a digit, which
     the digit network alone reads as a 0 ("03456"); the sequence networks find the two digits in
-    it (``DigitReader._read_narrow``)."""
+    it (``NumberReader._read_narrow``)."""
     assert read_held_out_number(reader, pen, 10, seed=seed) == ("123456", "123456")
 
 
@@ -284,7 +284,7 @@ def test_every_line_is_weighed_by_both_sequence_networks(reader):
     reading's score is its mean log-likelihood over all those views."""
     crop, _ = crop_ink(drawing_ink(Image.open(PROJECT_DIR / "examples" / "numbers" / "2025.png")))
     assert [number.path.name for number in reader.loaded.numbers] == [NUMBER_MODEL, PAGE_NUMBER_MODEL]
-    views, widths = reader._views(crop), len(SQUEEZES)
+    views, widths = reader._number_reader().views(crop), len(SQUEEZES)
     assert len(views.frames) == 2 * widths
     for width in range(widths):
         assert views.lines[width] is views.lines[widths + width]
@@ -329,7 +329,8 @@ def test_an_mnist_image_is_read_as_it_is(reader, mnist):
     with its own grey levels and strokes, not redrawn (and, where the network is unsure, turned
     each way too); and a thick one, whose strokes fill its box, is not taken for a blob."""
     from digits.reading.preprocess import turned
-    from digits.reading.reader import SECOND_LOOK_BELOW, SECOND_LOOK_TURNS, UNCERTAIN_BELOW, is_blob
+    from digits.reading.reader import SECOND_LOOK_BELOW, SECOND_LOOK_TURNS
+    from digits.reading.readings import UNCERTAIN_BELOW, is_blob
 
     images = mnist.x_test[:1000]
     framed = images.astype(np.float32) / images.max(axis=(1, 2), keepdims=True)  # the darkest ink is full ink
@@ -450,7 +451,7 @@ def test_an_mnist_image_enlarged_is_read_as_the_image_itself(reader, mnist):
 
 def test_a_blob_framed_as_mnist_frames_a_digit_is_still_a_blob(reader):
     from digits.reading.preprocess import as_framed
-    from digits.reading.reader import BLOB
+    from digits.reading.readings import BLOB
 
     disc = Image.new("L", (28, 28), 0)
     ImageDraw.Draw(disc).ellipse([4, 4, 23, 23], fill=255)
@@ -460,7 +461,7 @@ def test_a_blob_framed_as_mnist_frames_a_digit_is_still_a_blob(reader):
 
 
 def test_a_single_digit_reads_as_it_did_before_numbers(reader):
-    from digits.reading.reader import verdict
+    from digits.reading.readings import verdict
 
     for example in EXAMPLES:
         seen = preprocess(example)

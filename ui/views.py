@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 from PIL import Image
 
-from digits.reading.reader import PROMPT, Reading
+from digits.reading.readings import PROMPT, Reading
 from ui.components import Verdict
 
 DIGITS = [str(digit) for digit in range(10)]

@@ -219,6 +219,15 @@ def preprocess_ink(ink: np.ndarray) -> np.ndarray:
     return center_by_mass(np.clip(np.asarray(digit), 0.0, 1.0))
 
 
+def digit_image(ink: np.ndarray) -> np.ndarray | None:
+    """``preprocess_ink``'s 28x28 image of ``ink``; None where it finds no ink there (a faint
+    sliver that preprocessing erases)."""
+    try:
+        return preprocess_ink(ink)
+    except EmptyImageError:
+        return None
+
+
 def drawing_image(value: Any) -> Image.Image:
     """The image of a drawing, image or file, decoded and checked.
 

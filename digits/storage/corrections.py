@@ -34,17 +34,14 @@ from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 from PIL import Image
 
 from digits import IMAGE_SIZE
 from digits.reading.preprocess import preprocess_ink
+from digits.reading.readings import Reading
 from digits.reading.segment import segment
-
-if TYPE_CHECKING:  # the reader brings TensorFlow, which reading the folder back does not need
-    from digits.reading.reader import Reading
 
 logger = logging.getLogger(__name__)
 METADATA = "metadata.jsonl"
