@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
+import numpy as np
 import pytest
 from conftest import PROJECT_DIR
 from gradio_client import handle_file
@@ -12,6 +13,7 @@ from gradio_client.exceptions import AppError
 from PIL import Image, ImageDraw
 
 from digits.learning.drawing import draw_digit
+from digits.learning.evaluation import compose_number
 from digits.reading.reader import FILLED_IN, SMALL_FOR_THE_BRUSH, TOO_SMALL
 from digits.reading.readings import BLOB
 
@@ -118,6 +120,29 @@ def test_a_small_blob_unsure_of_its_digit_is_told_why(reader):
     ImageDraw.Draw(drawing).line(tangle, fill="black", width=50, joint="curve")
     reading = reader.read(drawing)
     assert (reading.status, reading.message) == ("uncertain", FILLED_IN), reading.message
+
+
+def test_read_number_endpoint(client, mnist, tmp_path):
+    rng = np.random.default_rng(2)
+    path = tmp_path / "number.png"
+    compose_number([mnist.x_test[i] for i in (3, 4)], rng, "apart").save(path)
+    result = client.predict(sketch(path), api_name="/read_number")
+    expected = "".join(str(d) for d in mnist.y_test[3:5])
+    assert result["number"] == expected and result["status"] == "number"
+    assert [d["digit"] for d in result["digits"]] == [int(c) for c in expected]
+    assert all(len(d["box"]) == 4 and d["box"][0] < d["box"][2] for d in result["digits"])
+    # /predict, which the page uses, says the number too
+    assert client.predict(sketch(path), api_name="/predict")["label"] == expected
+
+
+def test_read_number_with_one_digit_and_with_nothing(client, tmp_path):
+    one = client.predict(sketch(EXAMPLES[14]), api_name="/read_number")
+    assert one["number"] == EXAMPLES[14].name[0] and one["status"] == "digit" and len(one["digits"]) == 1
+    blank = tmp_path / "blank.png"
+    Image.new("RGB", (800, 800), "white").save(blank)
+    empty = client.predict(sketch(blank), api_name="/read_number")
+    assert empty == {"number": "", "status": "empty", "message": empty["message"], "digits": []}
+    assert "Draw" in empty["message"]
 
 
 @pytest.mark.parametrize("api_name", ["/predict", "/predict_image"])
