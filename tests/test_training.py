@@ -16,6 +16,7 @@ from digits.learning.evaluation import evaluate
 from digits.learning.metadata import model_card
 from digits.learning.recipes import Recipe
 from digits.learning.training import augment_batch
+from digits.settings import DIGIT_MODEL, MODELS_DIR
 from digits.storage.files import load_model, save_model
 
 
@@ -124,3 +125,19 @@ def test_model_card_is_built_from_metadata(tiny_model_path):
     assert "The average of 2 small Keras CNNs" in card and "seed 1234, 1235." in card
     for section in ("## Intended use", "## Out-of-scope uses", "## Metrics", "## Training recipe", "## Limitations"):
         assert section in card
+    counts = metadata["data_counts"]  # MNIST alone: no pen rows, no styles, and what was kept aside said
+    assert f"{counts['mnist_train']:,} of MNIST's 60,000 training images ({counts['mnist_validation']:,} kept" in card
+    assert "UNIPEN writers" not in card.split("## Data")[0] and "Writing styles" not in card
+
+
+def test_the_shipped_models_card_says_what_its_pen_figures_are():
+    """The held-out writers' figure in the card is the model's alone, on drawings varied as in
+    training, not the app's reading of the sketchpad's drawings (README): the card says so, and
+    counts the pen digits learnt from and kept aside as the metadata does."""
+    metadata = json.loads((MODELS_DIR / DIGIT_MODEL).with_suffix(".json").read_text())
+    card = model_card(metadata, repo_id="tester/digits")
+    counts, held_out = metadata["data_counts"], metadata["evaluation"]["pen_held_out"]
+    assert f"{counts['pen_train_digits']:,} pen digits of {counts['pen_train_writers']} UNIPEN writers" in card
+    assert f"| {held_out['count']:,} pen digits of {held_out['writers']} held-out UNIPEN writers, each drawn" in card
+    assert "Each figure is the model's alone" in card and "`python bench/accuracy.py`" in card
+    assert "| crossed 7 | " in card
