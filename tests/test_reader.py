@@ -13,6 +13,8 @@ from digits.learning.evaluation import compose_number
 from digits.learning.pen import split_by_writer
 from digits.learning.renders import sketch, sketch_lone_digit, style_strokes
 from digits.learning.styles import MEASURED_ONLY
+from digits.reading.inference import SequencePredictor
+from digits.reading.number_reader import NumberReader
 from digits.reading.preprocess import as_framed, preprocess, turned
 from digits.reading.reader import SECOND_LOOK_BELOW, SECOND_LOOK_TURNS
 from digits.reading.readings import BLOB, UNCERTAIN_BELOW, is_blob, verdict
@@ -101,6 +103,25 @@ def test_where_the_networks_dispute_a_1_and_a_7_the_sequence_networks_weigh_as_i
     undisputed = [reader.read(drawing).text for drawing in ones + sevens]
     assert read[: len(ones)].count("1") > undisputed[: len(ones)].count("1") + 10
     assert read[len(ones) :].count("1") <= undisputed[len(ones) :].count("1") + 1
+
+
+def test_a_lone_digits_ink_goes_to_the_sequence_networks_once(reader, pen, monkeypatch):
+    """A held-out writer's (val/val01's) wide 0, one piece wider than tall, is read as a number
+    first; then, the digit network unsure of it, as a line of one digit: each sequence network
+    reads the ink's lines once, not once for each question."""
+    zero = split_by_writer(pen)[1].strokes[1789]
+    drawing = sketch_lone_digit(zero, np.random.default_rng(1789))
+    read, probabilities = [], SequencePredictor.probabilities
+
+    def recording(network: SequencePredictor, lines: list[np.ndarray]) -> list[np.ndarray]:
+        read.append((id(network), tuple(hash(line.tobytes()) for line in lines)))
+        return probabilities(network, lines)
+
+    asked, one_digit = [], NumberReader.one_digit
+    monkeypatch.setattr(SequencePredictor, "probabilities", recording)
+    monkeypatch.setattr(NumberReader, "one_digit", lambda numbers, crop: asked.append(crop) or one_digit(numbers, crop))
+    assert reader.read(drawing).text == "0" and len(asked) == 1  # asked as a line of one digit, after
+    assert len(read) == len(set(read)) == len(reader.loaded.numbers)  # each network once, for all of it
 
 
 def test_a_lone_digit_drawn_small_for_the_brush_is_read_by_the_digit_network_alone(reader, pen, monkeypatch):

@@ -89,6 +89,7 @@ class NumberReader:
         self._sequences = sequences
         self._whole = whole
         self._images = _Images(probabilities)
+        self._views: dict[int, tuple[np.ndarray, Views]] = {}  # id(ink): the ink, its views
 
     def read(
         self, crop: np.ndarray, box: Box, groups: list[Part]
@@ -191,11 +192,17 @@ class NumberReader:
 
     def views(self, crop: np.ndarray) -> Views:
         """The ink as the sequence networks' lines, one per squeeze, and each network's (frames, 11)
-        outputs for each line: a view per network and width, the first network's first."""
+        outputs for each line: a view per network and width, the first network's first. Worked out
+        once for each array of ink: a lone digit's is read as a number, then as a line of one digit."""
+        known = self._views.get(id(crop))
+        if known is not None and known[0] is crop:
+            return known[1]
         lines = preprocess_lines(crop, SQUEEZES)
         pictures = [line.image for line in lines]  # each network reads all the widths in one call
         frames = tuple(frame for network in self._sequences for frame in network.probabilities(pictures))
-        return Views(lines * len(self._sequences), frames)
+        views = Views(lines * len(self._sequences), frames)
+        self._views[id(crop)] = (crop, views)  # the array kept too, so that its id is not reused
+        return views
 
     def _read_line(self, crop: np.ndarray, box: Box, views: Views) -> list[Reading] | None:
         """The digits the sequence networks read in the ink (``views``: ``views``'s), each with

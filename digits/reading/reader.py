@@ -184,13 +184,14 @@ class DigitReader:
         if (framed := _framed(image, ink, crop, box)) is not None:
             return verdict(self._alone(framed), framed, blob_fill=1.0, **where)
         groups = segment(crop)
+        numbers = self._number_reader() if self._sequences else None
         whole = None  # (seen, probabilities): all the ink read as one digit, once it has been
         if len(groups) == 1 and box_width(groups[0].box) <= SPLIT_WIDER_THAN * box_height(groups[0].box):
             number = None  # one piece of ink no wider than tall: a lone digit
-        elif not self._sequences:
+        elif numbers is None:
             number = self._read_cut(crop, box)
         else:
-            number, whole = self._number_reader().read(crop, box, groups)
+            number, whole = numbers.read(crop, box, groups)
         if number:
             return number_verdict(number, **where)
         whole = whole or self._whole(crop)
@@ -199,7 +200,7 @@ class DigitReader:
         seen, probabilities, side = *whole, max(box_width(box), box_height(box))
         small = side < SMALL_BLOB_SHARE * max(ink.size)  # for the brush: its loops may have filled in
         if not small:
-            probabilities = self._lone_digit(crop, probabilities)
+            probabilities = self._lone_digit(crop, probabilities, numbers)
         reading = verdict(probabilities, seen, **where)
         if reading.message == BLOB and small:
             reading = verdict(probabilities, seen, blob_fill=1.0, **where)  # no fill makes it a blob
@@ -225,14 +226,15 @@ class DigitReader:
         again = self.probabilities(np.stack([turned(seen, degrees) for degrees in SECOND_LOOK_TURNS]))
         return np.mean([probabilities, *again], axis=0)
 
-    def _lone_digit(self, crop: np.ndarray, probabilities: np.ndarray) -> np.ndarray:
+    def _lone_digit(self, crop: np.ndarray, probabilities: np.ndarray, numbers: NumberReader | None) -> np.ndarray:
         """A lone digit's probabilities: the digit network's (``probabilities``), joined, where they
         are under LINE_OPINION_BELOW, with the sequence networks' reading of the ink as a line of
         one digit (a weighted geometric mean, LINE_OPINION_WEIGHT theirs, or SEQUENCE_WEIGHT where
-        the two read one of DISPUTED_PAIRS)."""
-        if not self._sequences or float(probabilities.max()) >= LINE_OPINION_BELOW:
+        the two read one of DISPUTED_PAIRS). ``numbers``: the drawing's NumberReader (None: there are
+        no sequence networks), which may have read the same ink as a number already."""
+        if numbers is None or float(probabilities.max()) >= LINE_OPINION_BELOW:
             return probabilities
-        sequence = self._number_reader().one_digit(crop)
+        sequence = numbers.one_digit(crop)
         disputed = {int(sequence.argmax()), int(probabilities.argmax())} in DISPUTED_PAIRS
         return joined(sequence, probabilities, SEQUENCE_WEIGHT if disputed else LINE_OPINION_WEIGHT)
 
