@@ -78,7 +78,8 @@ class NumberReader:
     (``probabilities``: (N, 28, 28) images -> (N, 10)) and the sequence networks (``sequences``);
     ``whole`` is the digit network's reading of ink as one lone digit (the image it reads and
     its probabilities; None if preprocessing finds no ink). Each digit of the drawing's readings
-    is preprocessed and read once (``_Images``): make one for each drawing."""
+    is preprocessed and read once (``_Images``), and each array of ink's lines by the sequence
+    networks once (``views``): make one for each drawing."""
 
     def __init__(
         self,

@@ -1,5 +1,6 @@
-"""What the reader answers: a ``Reading`` (a digit, a number of several, or why neither), and the
-verdict on the digit network's probabilities for one digit: sure, unsure, or a blob."""
+"""What the reader answers: a ``Reading`` (a digit, a number of several, or why neither), the
+verdict on the digit network's probabilities for one digit (sure, unsure, or a blob), and the
+longest number it reads (MAX_DIGITS)."""
 
 from __future__ import annotations
 
