@@ -157,9 +157,8 @@ class NumberReader:
             )
             if digits:
                 found.extend(digits)
-            elif (
-                seen := self._images(group.ink, where)
-            ) is not None:  # a faint sliver preprocessing erases is no digit
+            # A faint sliver that preprocessing erases is no digit.
+            elif (seen := self._images(group.ink, where)) is not None:
                 found.append((seen, where, group.ink))
             refuse_past_max(found)
         if len(found) <= 1:

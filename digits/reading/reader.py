@@ -245,11 +245,14 @@ class DigitReader:
     def _read_cut(self, crop: np.ndarray, box: Box) -> list[Reading] | None:
         """The digits ``segment`` cuts the ink into, each read like a lone one; None for one."""
         # A part so faint that preprocessing finds no ink in it (an anti-aliased sliver) is no digit.
-        parts = [part for part in segment(crop, self._surety) if digit_image(part.ink) is not None]
-        if len(parts) <= 1:
+        readable = [
+            (part, image) for part in segment(crop, self._surety) if (image := digit_image(part.ink)) is not None
+        ]
+        if len(readable) <= 1:
             return None
-        refuse_past_max(parts)
-        seen = np.stack([digit_image(part.ink) for part in parts])
+        refuse_past_max(readable)
+        parts, images = zip(*readable, strict=True)
+        seen = np.stack(images)
         return [
             digit_verdict(probabilities, image, moved(part.box, box[0], box[1]))  # crop -> drawing
             for part, probabilities, image in zip(parts, self.probabilities(seen), seen, strict=True)
