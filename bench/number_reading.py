@@ -62,7 +62,7 @@ from digits.learning.mnist import load_mnist  # noqa: E402
 from digits.learning.numbers import SPACINGS as NUMBER_SPACINGS  # noqa: E402
 from digits.learning.numbers import Number, one_writers_number, real_numbers, windows  # noqa: E402
 from digits.learning.pen import load_pen_digits, split_by_writer  # noqa: E402
-from digits.learning.renders import PAGE_BRUSH, sketch_lone_digit  # noqa: E402
+from digits.learning.renders import NUMBER_HEIGHTS, PAGE_BRUSH, sketch_lone_digit  # noqa: E402
 from digits.learning.strokes import normalize, random_placement  # noqa: E402
 from digits.reading.preprocess import drawing_ink  # noqa: E402
 from digits.reading.reader import DigitReader  # noqa: E402
@@ -70,7 +70,6 @@ from digits.settings import Settings  # noqa: E402
 from digits.storage.resolver import from_files  # noqa: E402
 
 MNIST_HELD_OUT = 5000
-HEIGHTS = (100, 320)  # px, a number's height on the canvas
 ROUND = 8  # drawings of every number in one round (the bench's rounds: --renderings / ROUND)
 SMALL = 150  # px: a number drawn less tall has the page's 36 px brush a quarter of its height or more
 
@@ -249,7 +248,7 @@ def main() -> None:
     angles = np.random.default_rng(4)  # its own stream: with --slope 0 the drawings are as without it
     for index, number in enumerate(numbers):
         for rendering in range(args.renderings):
-            height = rng.uniform(*HEIGHTS)
+            height = rng.uniform(*NUMBER_HEIGHTS)
             turn = angles.uniform(-args.slope, args.slope)
             image, touching = draw_number(number.turned(turn) if args.slope else number, rng, height)
             outcome = read(image, number.text, f"real {len(number.text)}")
@@ -281,7 +280,7 @@ def main() -> None:
         for length in range(2, 7):
             for _ in range(args.pen_count // 5):
                 number = one_writers_number(held_out, length, rng, spacing=gaps)
-                image, _ = draw_number(number, rng, rng.uniform(*HEIGHTS))
+                image, _ = draw_number(number, rng, rng.uniform(*NUMBER_HEIGHTS))
                 outcomes.append(read(image, number.text, f"pen composed {length}"))
         tally(f"pen composed, {spacing}", outcomes)
         row(f"pen composed, {spacing}")

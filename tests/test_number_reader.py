@@ -11,7 +11,7 @@ from PIL import Image, ImageDraw, ImageOps
 from digits.learning.evaluation import compose_number
 from digits.learning.numbers import SPACINGS, one_writers_number, real_numbers, windows
 from digits.learning.pen import split_by_writer
-from digits.learning.renders import PAGE_BRUSH, sketch
+from digits.learning.renders import PAGE_BRUSH, sketch, sketch_number
 from digits.reading.number_reader import SQUEEZES
 from digits.reading.preprocess import crop_ink, drawing_ink
 from digits.reading.sequence import log_likelihood
@@ -23,7 +23,7 @@ def read_held_out_number(reader, pen, index: int, *, seed: int) -> tuple[str, st
     brush at a size and place drawn from ``seed``: its digits, and the reader's reading of it."""
     number = windows(real_numbers(split_by_writer(pen)[1]))[index]
     rng = np.random.default_rng(seed)
-    drawing = sketch(number.strokes, rng, height=rng.uniform(100, 320), brush=PAGE_BRUSH)
+    drawing = sketch_number(number.strokes, rng)
     return number.text, reader.read(drawing).text
 
 
@@ -50,7 +50,7 @@ def test_touching_digits_weigh_the_sequence_networks_more(reader, pen):
     right = 0
     for _ in range(40):
         number = one_writers_number(held_out, 4, rng, spacing=SPACINGS["touching"])
-        drawing = sketch(number.strokes, rng, height=rng.uniform(100, 320), brush=PAGE_BRUSH)
+        drawing = sketch_number(number.strokes, rng)
         right += reader.read(drawing).text == number.text
     assert right >= 22
 
@@ -61,10 +61,7 @@ def test_real_numbers_of_held_out_writers_are_read(reader, pen):
     numbers = windows(real_numbers(split_by_writer(pen)[1]))
     rng = np.random.default_rng(3)
     picked = [numbers[i] for i in rng.permutation(len(numbers))[:100]]
-    right = sum(
-        reader.read(sketch(number.strokes, rng, height=rng.uniform(100, 320), brush=PAGE_BRUSH)).text == number.text
-        for number in picked
-    )
+    right = sum(reader.read(sketch_number(number.strokes, rng)).text == number.text for number in picked)
     assert right / len(picked) >= 0.88  # 94 of these; 96.5 % of all 328, drawn 24 times each, in the bench's last run
 
 

@@ -30,6 +30,8 @@ PAGE_BRUSH = 36  # the app's own page draws with this brush
 # How tall the benchmarks and tests draw a lone pen digit on the 800 px canvas (px, uniformly):
 # from a small digit to most of the canvas.
 LONE_DIGIT_HEIGHTS = (150, 700)
+# ...and a writer's number, with the page's brush: from a line of small digits to a third of it.
+NUMBER_HEIGHTS = (100, 320)
 
 
 @dataclass(frozen=True)
@@ -74,6 +76,12 @@ def sketch_lone_digit(strokes: Strokes, rng: np.random.Generator, *, brush: floa
     """Pen strokes sketched (``sketch``) as the benchmarks and tests measure a writer's lone digit:
     at a height drawn from LONE_DIGIT_HEIGHTS, with the stock 50 px brush unless told."""
     return sketch(strokes, rng, height=rng.uniform(*LONE_DIGIT_HEIGHTS), brush=brush)
+
+
+def sketch_number(strokes: Strokes, rng: np.random.Generator) -> Image.Image:
+    """A number's pen strokes sketched (``sketch``) as the benchmarks and tests measure a writer's
+    number: at a height drawn from NUMBER_HEIGHTS, with the page's 36 px brush."""
+    return sketch(strokes, rng, height=rng.uniform(*NUMBER_HEIGHTS), brush=PAGE_BRUSH)
 
 
 def _draw_many(job: tuple[list[Strokes], int, Spread]) -> np.ndarray:
