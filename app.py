@@ -87,14 +87,17 @@ def _holds_an_image(sketch: dict) -> bool:
     return any((sketch.get("composite"), sketch.get("background"), *(sketch.get("layers") or [])))
 
 
+# The docstrings of the three reading endpoints are what agents (MCP) and the API page read: Gradio
+# takes each line of Args as it stands (a line that runs on is dropped) and joins the lines of
+# Returns with commas. So each argument on one line, and each line of Returns a whole part.
 def predict(sketch: dict | None, request: gr.Request) -> Any:
-    """Read the digit drawn on a sketchpad (several side by side are read as a number).
+    """Read the digit drawn on a sketchpad (several side by side are read as a number), dark ink on
+    a light background or the reverse.
 
     Args:
-        sketch: the Sketchpad value {"background", "layers", "composite"}; the composite alone
-            (an image of the drawing: dark ink on a light background, or the reverse) is enough.
+        sketch: the Sketchpad value {"background", "layers", "composite"}; the composite alone is enough.
     Returns:
-        {"label": the digit read, "uncertain", the number read (e.g. "42") or a prompt to draw,
+        {"label": the digit read; "uncertain"; the number read (e.g. "42"); or a prompt to draw
         "confidences": [{"label": "0".."9", "confidence"}, ...] for a single digit}.
     """
     return label_value(answer(sketch, request))
@@ -115,12 +118,10 @@ def read_number(sketch: dict | None, request: gr.Request) -> dict:
     """Read a number drawn on a sketchpad, digit by digit, with where each digit is.
 
     Args:
-        sketch: the Sketchpad value {"background", "layers", "composite"}; the composite alone
-            is enough.
+        sketch: the Sketchpad value {"background", "layers", "composite"}; the composite alone is enough.
     Returns:
-        {"number": "2025" ("?" for a digit it is unsure of; "" if none), "status", "message",
-        "digits": [{"digit", "confidence", "status", "box": [x0, y0, x1, y1] in the image's
-        pixels}, ...] left to right}.
+        {"number": "2025" ("?" for a digit it is unsure of; "" if none), "status", "message"
+        "digits": [{"digit", "confidence", "status", "box": [x0, y0, x1, y1] in pixels}, ...] left to right}.
     """
     return number_json(answer(sketch, request))
 
@@ -195,7 +196,7 @@ with gr.Blocks(title="Digit reader", delete_cache=(600, 3600)) as demo:
                     right_answer = gr.Textbox(label="It was", placeholder="e.g. 7 or 42", max_lines=1, scale=2)
                     save = gr.Button("Save", scale=1)
                 saved = gr.Markdown("Saved drawings are reviewed, then used to train the next model.")
-    number = gr.JSON(visible=False)
+    number = gr.JSON(label="Number", visible=False)  # named for the API page and gradio_client
 
     # The page's own events: they keep the reading in the visitor's session, for the details.
     def show_reading(trigger, inputs, **options):

@@ -164,6 +164,8 @@ def test_api_is_documented(client):
     assert [p["parameter_name"] for p in endpoints["/predict"]["parameters"]] == ["sketch"]
     assert [p["parameter_name"] for p in endpoints["/predict_image"]["parameters"]] == ["image"]
     assert len(endpoints["/predict"]["returns"]) == 1  # only the gr.Label; page extras stay private
+    # What gradio_client and the API page call each answer (a component without a label: "value_28").
+    assert [r["label"] for e in endpoints.values() for r in e["returns"]] == ["Prediction", "Prediction", "Number"]
 
 
 def test_every_event_that_runs_the_model_shares_one_limit(served_app):

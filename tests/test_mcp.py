@@ -114,6 +114,23 @@ def test_an_agent_sees_the_reading_tools_and_only_those(mcp_url):
     assert "image" in tools["predict_image"].inputSchema["properties"]
 
 
+def test_an_agent_reads_each_tools_description_whole(mcp_url):
+    """What an agent reads of a tool comes from its function's docstring, which Gradio takes apart:
+    each line of Args as it stands, the lines of Returns joined by commas. Each argument's
+    description is a whole sentence, and the answer's parts are joined without doubled commas."""
+
+    async def work(session):
+        return (await session.list_tools()).tools
+
+    tools = {tool.name: tool for tool in session_call(mcp_url, work)}
+    for name in READING_TOOLS:
+        for argument, schema in tools[name].inputSchema["properties"].items():
+            assert schema["description"].endswith("."), (name, argument, schema["description"])
+        assert ",," not in tools[name].description, tools[name].description
+    assert '"message", "digits": [{"digit"' in tools["read_number"].description
+    assert tools["read_number"].description.endswith("left to right}.")
+
+
 def test_an_agent_reads_a_digit_drawn_and_a_digit_photographed(mcp_url):
     seven = data_url(draw_digit(7, left=250, top=200, height=400, brush=36))
     drawn = call(mcp_url, "predict", {"sketch": {"composite": seven}})
