@@ -91,6 +91,15 @@ def session_call(url: str, work):
         return pool.submit(anyio.run, run).result(timeout=120)
 
 
+def list_tools(url: str) -> dict:
+    """The tools an agent finds on ``url``, by name."""
+
+    async def work(session):
+        return (await session.list_tools()).tools
+
+    return {tool.name: tool for tool in session_call(url, work)}
+
+
 def call(url: str, tool: str, arguments: dict) -> dict:
     async def work(session):
         return await session.call_tool(tool, arguments)
@@ -102,10 +111,7 @@ def call(url: str, tool: str, arguments: dict) -> dict:
 
 
 def test_an_agent_sees_the_reading_tools_and_only_those(mcp_url):
-    async def work(session):
-        return (await session.list_tools()).tools
-
-    tools = {tool.name: tool for tool in session_call(mcp_url, work)}
+    tools = list_tools(mcp_url)
     assert set(tools) >= READING_TOOLS
     assert set(tools) - READING_TOOLS <= {"upload_file_to_gradio"}  # not show, details, save_correction...
     assert "Read the digit drawn on a sketchpad" in tools["predict"].description
@@ -119,10 +125,7 @@ def test_an_agent_reads_each_tools_description_whole(mcp_url):
     each line of Args as it stands, the lines of Returns joined by commas. Each argument's
     description is a whole sentence, and the answer's parts are joined without doubled commas."""
 
-    async def work(session):
-        return (await session.list_tools()).tools
-
-    tools = {tool.name: tool for tool in session_call(mcp_url, work)}
+    tools = list_tools(mcp_url)
     for name in READING_TOOLS:
         for argument, schema in tools[name].inputSchema["properties"].items():
             assert schema["description"].endswith("."), (name, argument, schema["description"])

@@ -30,7 +30,7 @@ PAGE_BRUSH = 36  # the app's own page draws with this brush
 # How tall the benchmarks and tests draw a lone pen digit on the 800 px canvas (px, uniformly):
 # from a small digit to most of the canvas.
 LONE_DIGIT_HEIGHTS = (150, 700)
-# ...and a writer's number, with the page's brush: from a line of small digits to a third of it.
+# ...and a writer's number, with the page's brush: from a line of small digits to two fifths of it.
 NUMBER_HEIGHTS = (100, 320)
 
 
