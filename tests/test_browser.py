@@ -14,7 +14,11 @@ from conftest import ANSWER_MS, draw_with_mouse, draw_with_touch
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.slow
-VIEWPORTS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
+VIEWPORTS = {
+    "desktop": {"width": 1280, "height": 900},
+    "phone": {"width": 390, "height": 844},
+    "phone held sideways": {"width": 844, "height": 390},
+}
 
 
 def screenshot_path(tmp_path: Path, name: str) -> Path:
@@ -58,6 +62,27 @@ def test_draw_a_digit_with_a_finger_on_a_phone_and_see_it_at_once(browser, serve
     assert page.evaluate("document.documentElement.scrollWidth") <= phone["width"] + 1  # nothing too wide
     assert page.get_by_text("Error").count() == 0
     page.screenshot(path=str(screenshot_path(tmp_path, f"phone-{scheme}.png")))
+    context.close()
+
+
+def test_a_phone_held_sideways_has_the_whole_drawing_area_in_sight(browser, served_app, tmp_path):
+    """Held sideways, a phone is wide enough for the desktop's two columns but not as tall as their
+    560 px drawing area: the area is no taller than the screen, so a finger reaches all of it at
+    once, and the reading beside it is in sight after drawing."""
+    screen = VIEWPORTS["phone held sideways"]
+    context = browser.new_context(viewport=screen, has_touch=True, is_mobile=True, device_scale_factor=2)
+    page = context.new_page()
+    page.goto(served_app)
+    page.get_by_text("Draw a digit (0-9)").filter(visible=True).first.wait_for()
+    draw_with_touch(page, 4, left=220, top=160, height=460)  # scrolls the drawing area into view
+    area = page.locator("#sketchpad").bounding_box()
+    assert area["y"] >= 0 and area["y"] + area["height"] <= screen["height"] + 1, area  # +1: subpixel layout
+    sentence = page.get_by_text("sure)").first  # the sentence under the verdict: "4 (99% sure)"
+    expect(sentence).to_contain_text("4", timeout=ANSWER_MS)
+    box = sentence.bounding_box()
+    assert box["y"] >= 0 and box["y"] + box["height"] <= screen["height"], box
+    assert page.get_by_text("Error").count() == 0
+    page.screenshot(path=str(screenshot_path(tmp_path, "phone-sideways.png")))
     context.close()
 
 
