@@ -11,11 +11,11 @@ Rows:
   them, chosen by a salted hash of the name; digits.learning.pen), drawn as the stock sketchpad
   sends a drawing: an opaque white 800x800 canvas, hard 50 px black strokes, anywhere, from
   150 to 700 px tall. Then the same with the page's own 36 px brush, and with the stock brush
-  from fewer points (every k-th point of the pen's path, about each of SPARSE_POINTS a digit: a
-  tablet that samples ten times a second, a quick finger on a phone; the same sizes and places). The worst writer and the mean of
-  the writers' shares (each writer counts once; one draws far more digits than most), and each
-  writing style made from those writers' strokes (digits.learning.styles: those trained on,
-  then those only measured), drawn the same way.
+  from fewer points (every k-th point of the pen's path, about each of SPARSE_POINTS a digit, at
+  the same sizes and places: a tablet that samples ten times a second, a quick finger on a
+  phone). The worst writer and the mean of the writers' shares (each writer counts once; one
+  draws far more digits than most), and each writing style made from those writers' strokes
+  (digits.learning.styles: those trained on, then those only measured), drawn the same way.
 
 "Through the app" means the app's reader, as /predict uses it, on the PNG a browser sends:
 preprocessing, segmenting and the verdict. A digit counts as read only when the answer is that
