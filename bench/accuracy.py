@@ -13,9 +13,11 @@ Rows:
   150 to 700 px tall. Then the same with the page's own 36 px brush, and with the stock brush
   from fewer points (every k-th point of the pen's path, about each of SPARSE_POINTS a digit, at
   the same sizes and places: a tablet that samples ten times a second, a quick finger on a
-  phone). The worst writer and the mean of the writers' shares (each writer counts once; one
-  draws far more digits than most), and each writing style made from those writers' strokes
-  (digits.learning.styles: those trained on, then those only measured), drawn the same way.
+  phone), and as one path, the pen's lifts drawn too, kept to each of JOINED_POINTS points
+  spaced evenly along it (as UCI's pen digits give theirs: 8 such points a digit). The worst
+  writer and the mean of the writers' shares (each writer counts once; one draws far more digits
+  than most), and each writing style made from those writers' strokes (digits.learning.styles:
+  those trained on, then those only measured), drawn the same way.
 
 "Through the app" means the app's reader, as /predict uses it, on the PNG a browser sends:
 preprocessing, segmenting and the verdict. A digit counts as read only when the answer is that
@@ -42,7 +44,7 @@ from digits.learning.drawing import render_sketch  # noqa: E402
 from digits.learning.mnist import load_mnist  # noqa: E402
 from digits.learning.pen import load_pen_digits, split_by_writer  # noqa: E402
 from digits.learning.renders import sketch_lone_digit, style_strokes  # noqa: E402
-from digits.learning.strokes import decimate  # noqa: E402
+from digits.learning.strokes import decimate, joined  # noqa: E402
 from digits.learning.styles import EVERY_STYLE  # noqa: E402
 from digits.reading.reader import DigitReader  # noqa: E402
 from digits.reading.readings import Reading  # noqa: E402
@@ -52,6 +54,7 @@ from digits.storage.resolver import from_files  # noqa: E402
 
 MODELS = {"baseline recipe": MODELS_DIR / BASELINE_MODEL, "ours": MODELS_DIR / DIGIT_MODEL}
 SPARSE_POINTS = (10, 8, 6)  # a digit's points, pen sampled sparsely (the held-out writers' median: 39)
+JOINED_POINTS = (16, 8)  # a digit's points spaced evenly along one path, the pen's lifts drawn too
 
 
 def png(image: Image.Image) -> bytes:
@@ -129,6 +132,10 @@ def main() -> None:
         total: pen_drawings([decimate(digit, total=total) for digit in held_out.strokes], 50, seed=5)
         for total in SPARSE_POINTS
     }
+    pen_joined = {
+        points: pen_drawings([joined(digit, points=points) for digit in held_out.strokes], 50, seed=5)
+        for points in JOINED_POINTS
+    }
     style_digits, style_labels, style_names = style_strokes(
         held_out, per_style=args.style_count, seed=3, styles=EVERY_STYLE
     )
@@ -166,6 +173,10 @@ def main() -> None:
                 f"pen_sparse_{total}": float(right(read_all(reader, drawings), held_out.labels).mean())
                 for total, drawings in pen_sparse.items()
             },
+            **{
+                f"pen_joined_{points}": float(right(read_all(reader, drawings), held_out.labels).mean())
+                for points, drawings in pen_joined.items()
+            },
             "worst_writer": float(by_writer[worst[name]]),
             "writer_mean": float(np.mean(list(by_writer.values()))),
             "model_call_ms": model_call_ms(reader, raw[:1]),
@@ -189,6 +200,14 @@ def main() -> None:
         *[
             (f"held-out pen writers, about {total} points a digit, 50 px", f"pen_sparse_{total}", "{:.2%}")
             for total in SPARSE_POINTS
+        ],
+        *[
+            (
+                f"held-out pen writers, one path, lifts too, {points} points evenly along it, 50 px",
+                f"pen_joined_{points}",
+                "{:.2%}",
+            )
+            for points in JOINED_POINTS
         ],
         ("the worst held-out writer, 50 px", "worst_writer", "{:.2%}"),
         ("  the mean of the writers' shares, 50 px", "writer_mean", "{:.2%}"),

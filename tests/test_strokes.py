@@ -9,7 +9,7 @@ from PIL import Image
 from digits.learning.drawing import CANVAS_SIZE, DIGIT_STROKES, ink_of_paths, sketch_of_paths, smooth
 from digits.learning.recipes import Recipe
 from digits.learning.renders import Spread, draw_all, style_pool, style_strokes
-from digits.learning.strokes import augment, bounds, decimate, normalize, random_placement
+from digits.learning.strokes import augment, bounds, decimate, joined, normalize, random_placement
 from digits.learning.styles import EVERY_STYLE, MEASURED_ONLY, STYLES, is_plain, styled
 from digits.reading.preprocess import crop_ink, drawing_ink
 
@@ -59,6 +59,17 @@ def test_decimate_keeps_every_kth_point_and_each_strokes_ends():
         np.testing.assert_array_equal(kept[[0, -1]], stroke[[0, -1]])
         assert (np.diff(kept[:, 0] + kept[:, 1]) > 0).all()  # in the pen's order, none twice
     assert decimate(strokes, total=1000)[0].shape == strokes[0].shape  # never more points than drawn
+
+
+def test_joined_is_one_path_through_the_pens_lifts_with_points_evenly_along_it():
+    """Down 2, a lift 1 to the right, up 2: one path 5 long, 11 points half a unit apart along it,
+    one of them on the lift."""
+    strokes = [np.array([[0.0, 0.0], [0.0, 2.0]]), np.array([[1.0, 2.0], [1.0, 0.0]])]
+    path = joined(strokes, points=11)
+    assert len(path) == 1
+    down, up = [[0, y / 2] for y in range(5)], [[1, 2 - y / 2] for y in range(5)]
+    np.testing.assert_allclose(path[0], [*down, [0.5, 2], *up], atol=1e-6)
+    assert joined([np.array([[0.5, 0.5]] * 3)], points=8)[0].tolist() == [[0.5, 0.5]]  # a dot stays a dot
 
 
 def test_random_placement_keeps_the_brush_on_the_canvas():

@@ -60,6 +60,17 @@ def decimate(strokes: Strokes, *, total: float) -> Strokes:
     return kept
 
 
+def joined(strokes: Strokes, *, points: int) -> Strokes:
+    """The strokes as one path, the pen's lifts drawn too, kept to ``points`` points spaced evenly
+    along it (UCI's pen digits give theirs so: 8 points a digit, from a tablet's path)."""
+    path = np.concatenate([np.asarray(stroke, np.float64) for stroke in strokes])
+    along = np.r_[0.0, np.cumsum(np.hypot(*np.diff(path, axis=0).T))]
+    if along[-1] == 0:
+        return [path[:1].astype(np.float32)]
+    at = np.linspace(0.0, along[-1], points)
+    return [np.stack([np.interp(at, along, path[:, 0]), np.interp(at, along, path[:, 1])], axis=1).astype(np.float32)]
+
+
 def augment(strokes: Strokes, rng: np.random.Generator, *, strength: float = 1.0) -> Strokes:
     """The strokes as another hand might have drawn them, still 1 unit tall and centred.
 
