@@ -81,8 +81,11 @@ def load_model(path: Path, kind: str = "digit") -> keras.Model:
             model.load_weights(path)
             return model
         except Exception as error:  # h5py and Keras raise many types for a damaged or other file
-            errors.append(f"{model.name}: {error}")
-    raise ModelLoadError(f"{path}: not the weights of a {kind} network ({'; '.join(errors)})")
+            errors.append((model.name, error))
+    # The first shape's reason, the others by name: for a file of another kind each says the same.
+    (name, error), others = errors[0], [other for other, _ in errors[1:]]
+    tried = f"; nor {', '.join(others)}" if others else ""
+    raise ModelLoadError(f"{path}: not the weights of a {kind} network ({name}: {error}{tried})")
 
 
 def read_metadata(model_path: Path) -> dict[str, Any]:
