@@ -128,13 +128,23 @@ def main() -> None:
     ]
     pen_50 = pen_drawings(held_out.strokes, 50, seed=1)
     pen_36 = pen_drawings(held_out.strokes, 36, seed=2)
-    pen_sparse = {
-        total: pen_drawings([decimate(digit, total=total) for digit in held_out.strokes], 50, seed=5)
-        for total in SPARSE_POINTS
-    }
-    pen_joined = {
-        points: pen_drawings([joined(digit, points=points) for digit in held_out.strokes], 50, seed=5)
-        for points in JOINED_POINTS
+    # The held-out writers from fewer points, at the same sizes and places: each row's key, its
+    # label, its drawings.
+    thinned = {
+        **{
+            f"pen_sparse_{total}": (
+                f"held-out pen writers, about {total} points a digit, 50 px",
+                pen_drawings([decimate(digit, total=total) for digit in held_out.strokes], 50, seed=5),
+            )
+            for total in SPARSE_POINTS
+        },
+        **{
+            f"pen_joined_{points}": (
+                f"held-out pen writers, one path, lifts too, {points} points evenly along it, 50 px",
+                pen_drawings([joined(digit, points=points) for digit in held_out.strokes], 50, seed=5),
+            )
+            for points in JOINED_POINTS
+        },
     }
     style_digits, style_labels, style_names = style_strokes(
         held_out, per_style=args.style_count, seed=3, styles=EVERY_STYLE
@@ -170,12 +180,8 @@ def main() -> None:
             "pen_50_split": float(np.mean([bool(r.parts) for r in pen_readings])),
             "pen_36": float(right(read_all(reader, pen_36), held_out.labels).mean()),
             **{
-                f"pen_sparse_{total}": float(right(read_all(reader, drawings), held_out.labels).mean())
-                for total, drawings in pen_sparse.items()
-            },
-            **{
-                f"pen_joined_{points}": float(right(read_all(reader, drawings), held_out.labels).mean())
-                for points, drawings in pen_joined.items()
+                key: float(right(read_all(reader, drawings), held_out.labels).mean())
+                for key, (_, drawings) in thinned.items()
             },
             "worst_writer": float(by_writer[worst[name]]),
             "writer_mean": float(np.mean(list(by_writer.values()))),
@@ -197,18 +203,7 @@ def main() -> None:
         ("  of which read as uncertain", "pen_50_uncertain", "{:.2%}"),
         ("  of which read as two digits or more", "pen_50_split", "{:.2%}"),
         ("held-out pen writers, the page's 36 px brush", "pen_36", "{:.2%}"),
-        *[
-            (f"held-out pen writers, about {total} points a digit, 50 px", f"pen_sparse_{total}", "{:.2%}")
-            for total in SPARSE_POINTS
-        ],
-        *[
-            (
-                f"held-out pen writers, one path, lifts too, {points} points evenly along it, 50 px",
-                f"pen_joined_{points}",
-                "{:.2%}",
-            )
-            for points in JOINED_POINTS
-        ],
+        *[(label, key, "{:.2%}") for key, (label, _) in thinned.items()],
         ("the worst held-out writer, 50 px", "worst_writer", "{:.2%}"),
         ("  the mean of the writers' shares, 50 px", "writer_mean", "{:.2%}"),
         ("one image's model call, median ms", "model_call_ms", "{:.2f}"),
