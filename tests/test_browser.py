@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from conftest import ANSWER_MS, draw_with_mouse, draw_with_touch
-from playwright.sync_api import expect
+from playwright.sync_api import Page, expect
 
 pytestmark = pytest.mark.slow
 VIEWPORTS = {
@@ -27,10 +27,34 @@ def screenshot_path(tmp_path: Path, name: str) -> Path:
     return folder / name
 
 
-def test_draw_a_digit_with_the_mouse_and_see_it_read(browser, served_app, tmp_path):
-    page = browser.new_page(viewport=VIEWPORTS["desktop"])
-    page.goto(served_app)
-    page.get_by_text("Draw a digit (0-9)").filter(visible=True).first.wait_for()
+@pytest.fixture
+def open_app(browser, served_app):
+    """Opens the page on one of VIEWPORTS (a phone's with touch, as a phone has) in a browser
+    context of its own, ready to draw on; the contexts are closed after the test, failed or not."""
+    contexts = []
+
+    def open_page(viewport: str, *, scheme: str = "light") -> Page:
+        phone = viewport.startswith("phone")
+        context = browser.new_context(
+            viewport=VIEWPORTS[viewport],
+            has_touch=phone,
+            is_mobile=phone,
+            device_scale_factor=2 if phone else 1,
+            color_scheme=scheme,
+        )
+        contexts.append(context)
+        page = context.new_page()
+        page.goto(served_app + ("?__theme=dark" if scheme == "dark" else ""))
+        page.get_by_text("Draw a digit (0-9)").filter(visible=True).first.wait_for()
+        return page
+
+    yield open_page
+    for context in contexts:
+        context.close()
+
+
+def test_draw_a_digit_with_the_mouse_and_see_it_read(open_app, tmp_path):
+    page = open_app("desktop")
     draw_with_mouse(page, 3, left=220, top=140, height=460)
     page.locator("#verdict").get_by_text("3", exact=True).first.wait_for(timeout=ANSWER_MS)
     page.get_by_text("sure)").first.wait_for(timeout=ANSWER_MS)  # the sentence under the verdict
@@ -39,18 +63,12 @@ def test_draw_a_digit_with_the_mouse_and_see_it_read(browser, served_app, tmp_pa
     expect(page.locator("#quick-verdict")).to_be_hidden()  # the one-line reading is for phones
     assert page.get_by_text("Error").count() == 0
     page.screenshot(path=str(screenshot_path(tmp_path, "screenshot.png")), full_page=True)
-    page.close()
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
-def test_draw_a_digit_with_a_finger_on_a_phone_and_see_it_at_once(browser, served_app, tmp_path, scheme):
+def test_draw_a_digit_with_a_finger_on_a_phone_and_see_it_at_once(open_app, tmp_path, scheme):
     phone = VIEWPORTS["phone"]
-    context = browser.new_context(
-        viewport=phone, has_touch=True, is_mobile=True, device_scale_factor=2, color_scheme=scheme
-    )
-    page = context.new_page()
-    page.goto(served_app + ("?__theme=dark" if scheme == "dark" else ""))
-    page.get_by_text("Draw a digit (0-9)").filter(visible=True).first.wait_for()
+    page = open_app("phone", scheme=scheme)
     canvas = page.locator("#sketchpad canvas").first.bounding_box()
     assert canvas["width"] >= 0.9 * phone["width"]  # the drawing area takes the screen's width
     draw_with_touch(page, 7, left=220, top=160, height=460)
@@ -62,18 +80,14 @@ def test_draw_a_digit_with_a_finger_on_a_phone_and_see_it_at_once(browser, serve
     assert page.evaluate("document.documentElement.scrollWidth") <= phone["width"] + 1  # nothing too wide
     assert page.get_by_text("Error").count() == 0
     page.screenshot(path=str(screenshot_path(tmp_path, f"phone-{scheme}.png")))
-    context.close()
 
 
-def test_a_phone_held_sideways_has_the_whole_drawing_area_in_sight(browser, served_app, tmp_path):
+def test_a_phone_held_sideways_has_the_whole_drawing_area_in_sight(open_app, tmp_path):
     """Held sideways, a phone is wide enough for the desktop's two columns but not as tall as their
     560 px drawing area: the area is no taller than the screen, so a finger reaches all of it at
     once, and the reading beside it is in sight after drawing."""
     screen = VIEWPORTS["phone held sideways"]
-    context = browser.new_context(viewport=screen, has_touch=True, is_mobile=True, device_scale_factor=2)
-    page = context.new_page()
-    page.goto(served_app)
-    page.get_by_text("Draw a digit (0-9)").filter(visible=True).first.wait_for()
+    page = open_app("phone held sideways")
     draw_with_touch(page, 4, left=220, top=160, height=460)  # scrolls the drawing area into view
     area = page.locator("#sketchpad").bounding_box()
     assert area["y"] >= 0 and area["y"] + area["height"] <= screen["height"] + 1, area  # +1: subpixel layout
@@ -83,26 +97,20 @@ def test_a_phone_held_sideways_has_the_whole_drawing_area_in_sight(browser, serv
     assert box["y"] >= 0 and box["y"] + box["height"] <= screen["height"], box
     assert page.get_by_text("Error").count() == 0
     page.screenshot(path=str(screenshot_path(tmp_path, "phone-sideways.png")))
-    context.close()
 
 
-def test_an_example_loads_into_the_sketchpad_and_is_read(browser, served_app):
-    page = browser.new_page(viewport=VIEWPORTS["desktop"])
-    page.goto(served_app)
-    page.get_by_text("Draw a digit (0-9)").filter(visible=True).first.wait_for()
+def test_an_example_loads_into_the_sketchpad_and_is_read(open_app):
+    page = open_app("desktop")
     examples = page.locator(".gallery-item")  # in file order: 0_bold, 0_thin, 1_bold, ...
     examples.nth(15).click()  # 7_thin
     page.locator("#verdict").get_by_text("7", exact=True).first.wait_for(timeout=ANSWER_MS)
     page.get_by_role("button", name="Clear", exact=True).click()
     page.get_by_text("Draw a digit (0-9)").filter(visible=True).first.wait_for(timeout=ANSWER_MS)
     expect(page.locator("#verdict").get_by_text("7", exact=True)).to_have_count(0)
-    page.close()
 
 
-def test_draw_a_number_see_why_and_save_a_correction(browser, served_app, corrections_dir, tmp_path):
-    page = browser.new_page(viewport=VIEWPORTS["desktop"])
-    page.goto(served_app)
-    page.get_by_text("Draw a digit (0-9)").filter(visible=True).first.wait_for()
+def test_draw_a_number_see_why_and_save_a_correction(open_app, corrections_dir, tmp_path):
+    page = open_app("desktop")
     draw_with_mouse(page, 4, left=120, top=250, height=300)
     draw_with_mouse(page, 2, left=480, top=250, height=300)
     page.locator("#verdict").get_by_text("42", exact=True).first.wait_for(timeout=ANSWER_MS)
@@ -121,4 +129,3 @@ def test_draw_a_number_see_why_and_save_a_correction(browser, served_app, correc
     saved = records(corrections_dir)
     assert (saved[-1].label, saved[-1].predicted, saved[-1].verdict) == ("43", "42", None)
     assert page.get_by_text("Error").count() == 0
-    page.close()
