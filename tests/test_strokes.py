@@ -8,7 +8,7 @@ from PIL import Image
 
 from digits.learning.drawing import CANVAS_SIZE, DIGIT_STROKES, ink_of_paths, sketch_of_paths, smooth
 from digits.learning.recipes import Recipe
-from digits.learning.renders import Spread, draw_all, style_pool, style_strokes
+from digits.learning.renders import Spread, draw, draw_all, style_pool, style_strokes
 from digits.learning.strokes import augment, bounds, decimate, joined, normalize, random_placement
 from digits.learning.styles import EVERY_STYLE, MEASURED_ONLY, STYLES, is_plain, styled
 from digits.reading.preprocess import crop_ink, drawing_ink
@@ -70,6 +70,35 @@ def test_joined_is_one_path_through_the_pens_lifts_with_points_evenly_along_it()
     down, up = [[0, y / 2] for y in range(5)], [[1, 2 - y / 2] for y in range(5)]
     np.testing.assert_allclose(path[0], [*down, [0.5, 2], *up], atol=1e-6)
     assert joined([np.array([[0.5, 0.5]] * 3)], points=8)[0].tolist() == [[0.5, 0.5]]  # a dot stays a dot
+
+
+def test_a_drawing_from_a_few_points_of_its_path_is_straight_between_them():
+    """``Spread.sparse_share`` of the drawings keep a few points of their path: every k-th of each
+    stroke (a 0 kept to its first, middle and last points is a line there and back, ink where its
+    hole was) or, ``joined_share`` of them, points along one path through the pen's lifts (two bars,
+    one over the other, become a Z: ink between them)."""
+    zero = unit(0)
+    bars = normalize([np.array([[0, 0], [100, 0], [200, 0], [300, 0]]), np.array([[0, 300], [300, 300]])])
+    middle = (slice(12, 16), slice(12, 16))  # of the 28x28 image, centred on the ink's mass
+    for strokes, sparse, joined_share, hole in (
+        (zero, 0.0, 0.0, True),
+        (zero, 1.0, 0.0, False),
+        (bars, 1.0, 0.0, True),
+        (bars, 1.0, 1.0, False),
+    ):
+        spread = Spread(
+            400,
+            400,
+            stock_brush_share=0,
+            page_brush_share=1,
+            sparse_share=sparse,
+            sparse_points=(2, 2),
+            joined_share=joined_share,
+            joined_points=(4, 8),
+        )
+        rng = np.random.default_rng(0)
+        for _ in range(20):
+            assert (draw(strokes, rng, spread)[middle].mean() < 0.1) == hole
 
 
 def test_random_placement_keeps_the_brush_on_the_canvas():

@@ -239,8 +239,17 @@ def _trained_on(metadata: dict[str, Any], recipe: dict[str, Any], pen_data: dict
             f"{pen_data['digits'] - pen_data['held_out_digits']:,} pen digits of {pen_data['training_writers']} "
             "UNIPEN writers (some kept for validation)"
         )
+    spread = recipe.get("spread") or {}
+    sparse = (
+        f" ({spread['sparse_share']:.0%} of the drawings from a few points of their path, straight between: "
+        f"every k-th point, {spread['sparse_points'][0]:g} to {spread['sparse_points'][1]:g} a digit, or, "
+        f"{spread['joined_share']:.0%} of those, {spread['joined_points'][0]} to {spread['joined_points'][1]} "
+        "points evenly along one path through the pen's lifts)"
+        if spread.get("sparse_share")
+        else ""
+    )
     return (
-        f"{mnist} and {pen}, each drawn {recipe['pen_variants']} times as people draw on a sketchpad, plus "
+        f"{mnist} and {pen}, each drawn {recipe['pen_variants']} times as people draw on a sketchpad{sparse}, plus "
         f"{recipe['style_count']:,} drawings of each writing style that neither set holds enough of (crossed "
         f"7s, flagged 1s, slashed 0s, open 4s, hooked 9s). {pen_data['held_out_writers']} UNIPEN writers are "
         "held out and never trained on."

@@ -1,7 +1,8 @@
 """Pen digits drawn as people draw on the sketchpad, then read through the app's preprocessing.
 
 A drawing of a digit is its strokes, changed as another hand would change them
-(``strokes.augment``), placed at any size from small to most of the canvas, and drawn with a
+(``strokes.augment``), some kept to a few points of their path as a pen sampled seldom gives them
+(``strokes.decimate``), placed at any size from small to most of the canvas, and drawn with a
 round hard brush from a hairline to the stock sketchpad's 50 px; what the model learns from is
 that drawing after the one serving preprocessing (``preprocess_ink``), exactly as the app would
 see it. Only the ink is drawn, not the rest of the 800x800 canvas: the pixels are the same.
@@ -22,7 +23,7 @@ from PIL import Image
 from digits import IMAGE_SIZE
 from digits.learning.drawing import MAX_BRUSH, ink_of_paths, sketch_of_paths
 from digits.learning.pen import PenDigits
-from digits.learning.strokes import Strokes, augment, normalize, random_placement
+from digits.learning.strokes import Strokes, augment, decimate, joined, normalize, random_placement
 from digits.learning.styles import STYLES, is_plain, styled
 from digits.reading.preprocess import preprocess_ink
 
@@ -36,7 +37,8 @@ NUMBER_HEIGHTS = (100, 320)
 
 @dataclass(frozen=True)
 class Spread:
-    """How drawings vary: sizes (px tall, drawn log-uniformly) and brushes (px wide)."""
+    """How drawings vary: sizes (px tall, drawn log-uniformly), brushes (px wide), and how many of
+    them are drawn from a few points of their path, straight between (``sparse_share``)."""
 
     min_height: float = 80
     max_height: float = 720
@@ -44,6 +46,10 @@ class Spread:
     page_brush_share: float = 0.15  # drawn with the page's 36 px brush; the rest from a hairline to 50 px
     min_brush: float = 1.5
     augment_strength: float = 1.0
+    sparse_share: float = 0.0  # drawn from every k-th point of their path (``decimate``)
+    sparse_points: tuple[float, float] = (6, 18)  # about how many points are left a digit, drawn uniformly
+    joined_share: float = 0.0  # of those, drawn as one path, lifts and all, from points spaced evenly (``joined``)
+    joined_points: tuple[int, int] = (8, 16)  # how many, drawn uniformly
 
     def brush(self, rng: np.random.Generator) -> float:
         pick = rng.random()
@@ -60,6 +66,11 @@ class Spread:
 def draw(strokes: Strokes, rng: np.random.Generator, spread: Spread) -> np.ndarray:
     """One random drawing of unit ``strokes``, as the model reads it: 28x28 floats in 0..1."""
     changed = augment(strokes, rng, strength=spread.augment_strength)
+    if spread.sparse_share and rng.random() < spread.sparse_share:  # no draw from rng otherwise
+        if spread.joined_share and rng.random() < spread.joined_share:
+            changed = joined(changed, points=int(rng.integers(spread.joined_points[0], spread.joined_points[1] + 1)))
+        else:
+            changed = decimate(changed, total=rng.uniform(*spread.sparse_points))
     brush = spread.brush(rng)
     paths = random_placement(changed, rng, height=spread.height(rng), brush=brush)
     return preprocess_ink(ink_of_paths(paths, brush=brush))
