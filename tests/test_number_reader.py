@@ -65,10 +65,10 @@ def test_real_numbers_of_held_out_writers_are_read(reader, pen):
     assert right / len(picked) >= 0.88  # 94 of these; 96.5 % of all 328, drawn 24 times each, in the bench's last run
 
 
-@pytest.mark.parametrize(("seed", "index", "truth"), [(1002046, 46, "234567"), (1085, 85, "01")])
+@pytest.mark.parametrize(("seed", "index", "truth"), [(1002046, 46, "234567"), (21, 21, "98765")])
 def test_the_reading_both_kinds_of_network_find_likeliest_wins(reader, pen, seed, index, truth):
     """Held-out writers' numbers where the reading the sequence networks alone find likelier has a
-    digit wrong ("234547", "81"), and the digit network's opinion of each digit in its own ink
+    digit wrong ("234547", "78765"), and the digit network's opinion of each digit in its own ink
     turns the choice to the right one (``NumberReader.read``)."""
     assert read_held_out_number(reader, pen, index, seed=seed) == (truth, truth)
 

@@ -3,7 +3,6 @@ scores and the card."""
 
 from __future__ import annotations
 
-import dataclasses
 import json
 
 import keras
@@ -17,18 +16,8 @@ from digits.learning.evaluation import evaluate
 from digits.learning.metadata import model_card
 from digits.learning.recipes import Recipe
 from digits.learning.training import augment_batch
-from digits.settings import DIGIT_MODEL, MODEL_FILES, MODELS_DIR
-from digits.storage.files import load_model, read_metadata, save_model
-from train import RECIPES
-
-
-def with_defaults(recorded: dict, default: dict) -> dict:
-    """``recorded`` with what it lacks of ``default``, at every depth."""
-    filled = default | recorded
-    return {
-        key: with_defaults(value, default.get(key, {})) if isinstance(value, dict) else value
-        for key, value in filled.items()
-    }
+from digits.settings import DIGIT_MODEL, MODELS_DIR
+from digits.storage.files import load_model, save_model
 
 
 class TestModels:
@@ -57,18 +46,6 @@ class TestModels:
         loaded = load_model(tmp_path / "pair.h5")
         assert loaded.name == "small_x2"
         np.testing.assert_allclose(loaded(images).numpy(), model(images).numpy(), rtol=1e-5)
-
-    @pytest.mark.parametrize(
-        "kind, trained_as", [("digit", "robust"), ("number", "number"), ("number-page", "number-page")]
-    )
-    def test_the_shipped_models_were_trained_with_the_default_recipes(self, kind, trained_as):
-        """Issue 11: the app's models come from ``python train.py`` with its defaults, so a change
-        to a default recipe ships with a model trained by it (and the card tells how it was). A
-        setting added since a file was trained is not in its JSON and counts as its default, which
-        keeps the training as it was (a new kind of drawing, say, off by default)."""
-        shipped = read_metadata(MODELS_DIR / MODEL_FILES[kind])["recipe"]
-        default = json.loads(json.dumps(dataclasses.asdict(RECIPES[trained_as])))  # train.py's, as the JSON holds it
-        assert with_defaults(shipped, default) == default
 
     def test_the_quick_network_is_small(self):
         model = build_model("small")
