@@ -2,10 +2,11 @@
 
 A drawing of a digit is its strokes, changed as another hand would change them
 (``strokes.augment``), some kept to a few points of their path as a pen sampled seldom gives them
-(``strokes.decimate``), placed at any size from small to most of the canvas, and drawn with a
-round hard brush from a hairline to the stock sketchpad's 50 px; what the model learns from is
-that drawing after the one serving preprocessing (``preprocess_ink``), exactly as the app would
-see it. Only the ink is drawn, not the rest of the 800x800 canvas: the pixels are the same.
+(``strokes.decimate``, or points along one path through the pen's lifts, ``strokes.joined``), placed
+at any size from small to most of the canvas, and drawn with a round hard brush from a hairline to
+the stock sketchpad's 50 px; what the model learns from is that drawing after the one serving
+preprocessing (``preprocess_ink``), exactly as the app would see it. Only the ink is drawn, not
+the rest of the 800x800 canvas: the pixels are the same.
 
 Drawing is CPU work outside TensorFlow, so pools of drawings are made before training, in
 worker processes, each from its own seed: the same seed gives the same pool.
