@@ -298,7 +298,7 @@ def screen_paths(page, digit: int, *, left: float, top: float, height: float, ro
     """
     import re
 
-    from digits.learning.drawing import CANVAS_SIZE, stroke_paths
+    from digits.learning.drawing import CANVAS_SIZE
 
     scope = root or page
     canvas = scope.locator("#sketchpad canvas").first
@@ -309,8 +309,15 @@ def screen_paths(page, digit: int, *, left: float, top: float, height: float, ro
     scale = int(zoom.rstrip("%")) / 100
     x0 = box["x"] + box["width"] / 2 - CANVAS_SIZE * scale / 2
     y0 = box["y"] + box["height"] / 2 - CANVAS_SIZE * scale / 2
-    paths = [sparse(path, POINTS_PER_STROKE) for path in stroke_paths(digit, left=left, top=top, height=height)]
+    paths = canvas_paths(digit, left=left, top=top, height=height)
     return [[(x0 + x * scale, y0 + y * scale) for x, y in path] for path in paths]
+
+
+def canvas_paths(digit: int, *, left: float, top: float, height: float) -> list[list[tuple]]:
+    """The points that ``screen_paths`` gives, in the 800x800 image's pixels."""
+    from digits.learning.drawing import stroke_paths
+
+    return [sparse(path, POINTS_PER_STROKE) for path in stroke_paths(digit, left=left, top=top, height=height)]
 
 
 # Each pointer event makes the editor redraw its canvas, which software WebGL (no GPU here)

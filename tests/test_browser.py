@@ -1,17 +1,25 @@
 """The page in real Chromium: draw a digit with the mouse on a desktop and with a finger on a
-phone, see the prediction and the chart.
+phone, see the prediction and the chart; the drawing the page sends is the benchmarks' drawing.
 
 SCREENSHOT_DIR=docs python -m pytest tests/test_browser.py   # README's pictures
 """
 
 from __future__ import annotations
 
+import base64
+import io
 import os
+import time
 from pathlib import Path
 
+import numpy as np
 import pytest
-from conftest import ANSWER_MS, draw_with_mouse, draw_with_touch
+from conftest import ANSWER_MS, canvas_paths, draw_with_mouse, draw_with_touch
+from PIL import Image
 from playwright.sync_api import Page, expect
+
+from digits.learning.drawing import CANVAS_SIZE, sketch_of_paths
+from digits.learning.renders import PAGE_BRUSH
 
 pytestmark = pytest.mark.slow
 VIEWPORTS = {
@@ -19,6 +27,17 @@ VIEWPORTS = {
     "phone": {"width": 390, "height": 844},
     "phone held sideways": {"width": 844, "height": 390},
 }
+# Keeps each drawing the page sends in window.sentDrawings: the editor uploads its composite, a
+# PNG, as the value changes, with fetch (Gradio's client), before the reading is asked for.
+RECORD_SENT_DRAWINGS = """
+window.sentDrawings = [];
+const send = window.fetch;
+window.fetch = (input, init) => {
+  if (init && init.body instanceof FormData)
+    for (const file of init.body.getAll("files")) if (file.name === "composite.png") window.sentDrawings.push(file);
+  return send(input, init);
+};
+"""
 
 
 def screenshot_path(tmp_path: Path, name: str) -> Path:
@@ -33,7 +52,7 @@ def open_app(browser, served_app):
     context of its own, ready to draw on; the contexts are closed after the test, failed or not."""
     contexts = []
 
-    def open_page(viewport: str, *, scheme: str = "light") -> Page:
+    def open_page(viewport: str, *, scheme: str = "light", record: bool = False) -> Page:
         phone = viewport.startswith("phone")
         context = browser.new_context(
             viewport=VIEWPORTS[viewport],
@@ -44,6 +63,8 @@ def open_app(browser, served_app):
         )
         contexts.append(context)
         page = context.new_page()
+        if record:
+            page.add_init_script(RECORD_SENT_DRAWINGS)
         page.goto(served_app + ("?__theme=dark" if scheme == "dark" else ""))
         page.get_by_text("Draw a digit (0-9)").filter(visible=True).first.wait_for()
         return page
@@ -63,6 +84,38 @@ def test_draw_a_digit_with_the_mouse_and_see_it_read(open_app, tmp_path):
     expect(page.locator("#quick-verdict")).to_be_hidden()  # the one-line reading is for phones
     assert page.get_by_text("Error").count() == 0
     page.screenshot(path=str(screenshot_path(tmp_path, "screenshot.png")), full_page=True)
+
+
+def test_the_page_sends_a_drawing_as_the_benchmarks_draw_one(open_app):
+    """The benchmarks, and the training, draw the page's drawings in Python: strokes PAGE_BRUSH px
+    wide, round and hard, straight from point to point, black on an opaque white 800x800 canvas
+    (digits.learning.drawing). The page must send just that, or their figures for the page's brush
+    measure another drawing. (The mouse moves in whole screen pixels, each 2.8 of the canvas's at
+    the editor's 36% zoom: the two may be a pixel or two apart.)"""
+    page = open_app("desktop", record=True)
+    where = {"left": 220, "top": 140, "height": 460}
+    draw_with_mouse(page, 3, **where)
+    page.locator("#verdict").get_by_text("3", exact=True).first.wait_for(timeout=ANSWER_MS)
+    sent = np.asarray(last_sent_drawing(page))
+    assert sent.shape == (CANVAS_SIZE, CANVAS_SIZE, 4) and (sent[..., 3] == 255).all()
+    ink = sent[..., :3].mean(axis=2) < 128
+    drawn = np.asarray(sketch_of_paths(canvas_paths(3, **where), brush=PAGE_BRUSH).convert("L")) < 128
+    assert 0.95 < ink.sum() / drawn.sum() < 1.05  # as wide a brush
+    shifts = [np.roll(ink, (down, right), axis=(0, 1)) for down in range(-3, 4) for right in range(-3, 4)]
+    assert max((shifted & drawn).sum() / (shifted | drawn).sum() for shifted in shifts) > 0.9  # the same strokes
+
+
+def last_sent_drawing(page: Page) -> Image.Image:
+    """The last drawing the page sent (see RECORD_SENT_DRAWINGS), once it has sent no other for 2 s."""
+    before, count = -1, page.evaluate("window.sentDrawings.length")
+    while count != before:
+        time.sleep(2)
+        before, count = count, page.evaluate("window.sentDrawings.length")
+    data = page.evaluate("""async () => {
+        const reader = new FileReader();
+        return await new Promise(done => { reader.onload = () => done(reader.result); reader.readAsDataURL(window.sentDrawings.at(-1)); });
+    }""")  # fmt: skip
+    return Image.open(io.BytesIO(base64.b64decode(data.split(",", 1)[1])))
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
