@@ -291,11 +291,22 @@ def browser():
 
 
 def screen_paths(page, digit: int, *, left: float, top: float, height: float, root=None) -> list[list[tuple]]:
-    """``digit``'s pen strokes in the page's pixels, where the sketchpad shows them.
+    """``digit``'s pen strokes in the page's pixels, where the sketchpad shows them (``left``,
+    ``top`` and ``height`` in the 800x800 image's pixels)."""
+    return on_screen(page, canvas_paths(digit, left=left, top=top, height=height), root=root)
 
-    ``left``, ``top`` and ``height`` are in the 800x800 image's pixels. The editor shows that
-    image centred in its canvas element, scaled by the zoom it displays ("36%").
-    """
+
+def canvas_paths(digit: int, *, left: float, top: float, height: float) -> list[list[tuple]]:
+    """The points that ``screen_paths`` gives, in the 800x800 image's pixels."""
+    from digits.learning.drawing import stroke_paths
+
+    return [sparse(path, POINTS_PER_STROKE) for path in stroke_paths(digit, left=left, top=top, height=height)]
+
+
+def on_screen(page, paths: list, *, root=None) -> list[list[tuple]]:
+    """``paths`` in the 800x800 image's pixels, in the page's pixels where the sketchpad shows
+    them: the editor shows the image centred in its canvas element, scaled by the zoom it
+    displays ("36%")."""
     import re
 
     from digits.learning.drawing import CANVAS_SIZE
@@ -309,15 +320,7 @@ def screen_paths(page, digit: int, *, left: float, top: float, height: float, ro
     scale = int(zoom.rstrip("%")) / 100
     x0 = box["x"] + box["width"] / 2 - CANVAS_SIZE * scale / 2
     y0 = box["y"] + box["height"] / 2 - CANVAS_SIZE * scale / 2
-    paths = canvas_paths(digit, left=left, top=top, height=height)
     return [[(x0 + x * scale, y0 + y * scale) for x, y in path] for path in paths]
-
-
-def canvas_paths(digit: int, *, left: float, top: float, height: float) -> list[list[tuple]]:
-    """The points that ``screen_paths`` gives, in the 800x800 image's pixels."""
-    from digits.learning.drawing import stroke_paths
-
-    return [sparse(path, POINTS_PER_STROKE) for path in stroke_paths(digit, left=left, top=top, height=height)]
 
 
 # Each pointer event makes the editor redraw its canvas, which software WebGL (no GPU here)
@@ -334,7 +337,12 @@ def sparse(path: list, most: int) -> list:
 
 def draw_with_mouse(page, digit: int, *, left: float, top: float, height: float, root=None) -> None:
     """Draw ``digit``'s pen strokes on the sketchpad with real mouse events."""
-    for points in screen_paths(page, digit, left=left, top=top, height=height, root=root):
+    draw_paths_with_mouse(page, screen_paths(page, digit, left=left, top=top, height=height, root=root))
+
+
+def draw_paths_with_mouse(page, paths: list) -> None:
+    """Draw ``paths`` (in the page's pixels) with real mouse events, a stroke for each."""
+    for points in paths:
         page.mouse.move(*points[0])
         page.mouse.down()
         for point in points[1:]:

@@ -1,5 +1,6 @@
 """The page in real Chromium: draw a digit with the mouse on a desktop and with a finger on a
-phone, see the prediction and the chart; the drawing the page sends is the benchmarks' drawing.
+phone, see the prediction and the chart; the drawing the page sends, and the one a stock Sketchpad
+sends, is the benchmarks' drawing of the same strokes.
 
 SCREENSHOT_DIR=docs python -m pytest tests/test_browser.py   # README's pictures
 """
@@ -14,11 +15,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import ANSWER_MS, canvas_paths, draw_with_mouse, draw_with_touch
+from conftest import ANSWER_MS, canvas_paths, draw_paths_with_mouse, draw_with_mouse, draw_with_touch, on_screen
 from PIL import Image
 from playwright.sync_api import Page, expect
 
-from digits.learning.drawing import CANVAS_SIZE, sketch_of_paths
+from digits.learning.drawing import CANVAS_SIZE, MAX_BRUSH, sketch_of_paths
 from digits.learning.renders import PAGE_BRUSH
 
 pytestmark = pytest.mark.slow
@@ -90,16 +91,47 @@ def test_the_page_sends_a_drawing_as_the_benchmarks_draw_one(open_app):
     """The benchmarks, and the training, draw the page's drawings in Python: strokes PAGE_BRUSH px
     wide, round and hard, straight from point to point, black on an opaque white 800x800 canvas
     (digits.learning.drawing). The page must send just that, or their figures for the page's brush
-    measure another drawing. (The mouse moves in whole screen pixels, each 2.8 of the canvas's at
-    the editor's 36% zoom: the two may be a pixel or two apart.)"""
+    measure another drawing."""
     page = open_app("desktop", record=True)
     where = {"left": 220, "top": 140, "height": 460}
     draw_with_mouse(page, 3, **where)
     page.locator("#verdict").get_by_text("3", exact=True).first.wait_for(timeout=ANSWER_MS)
-    sent = np.asarray(last_sent_drawing(page))
-    assert sent.shape == (CANVAS_SIZE, CANVAS_SIZE, 4) and (sent[..., 3] == 255).all()
-    ink = sent[..., :3].mean(axis=2) < 128
-    drawn = np.asarray(sketch_of_paths(canvas_paths(3, **where), brush=PAGE_BRUSH).convert("L")) < 128
+    assert_drawn_alike(last_sent_drawing(page), canvas_paths(3, **where), brush=PAGE_BRUSH)
+
+
+def test_a_stock_sketchpad_sends_a_drawing_as_the_benchmarks_draw_one(browser):
+    """The drawings the benchmarks (and the training) make "as the stock sketchpad sends them",
+    strokes MAX_BRUSH px wide on an opaque white 800x800 canvas, are what Gradio's own Sketchpad
+    sends, at the version pinned: a page made of one, as anyone's Space may be."""
+    import gradio as gr
+
+    with gr.Blocks() as stock:
+        sketchpad = gr.Sketchpad(canvas_size=(CANVAS_SIZE, CANVAS_SIZE), elem_id="sketchpad")
+        sketchpad.change(lambda value: None, sketchpad)  # a listener, for the page to send its drawing
+    _, url, _ = stock.launch(prevent_thread_lock=True, server_name="127.0.0.1", server_port=None, quiet=True)
+    context = browser.new_context(viewport=VIEWPORTS["desktop"])
+    try:
+        page = context.new_page()
+        page.add_init_script(RECORD_SENT_DRAWINGS)
+        page.goto(url)
+        page.get_by_role("button", name="Brush").click()  # a stock sketchpad opens with no tool chosen
+        paths = [[(150.0, 300.0), (400.0, 330.0), (650.0, 300.0)], [(400.0, 450.0), (420.0, 650.0)]]
+        draw_paths_with_mouse(page, on_screen(page, paths))
+        page.wait_for_function("window.sentDrawings.length > 0", timeout=ANSWER_MS)
+        assert_drawn_alike(last_sent_drawing(page), paths, brush=MAX_BRUSH)
+    finally:
+        context.close()
+        stock.close()
+
+
+def assert_drawn_alike(sent: Image.Image, paths: list, *, brush: float) -> None:
+    """``sent`` is ``paths`` (in the 800x800 image's pixels) as digits.learning.drawing draws them
+    with ``brush``: opaque, 800x800, the same ink. The mouse moves in whole screen pixels, each
+    2.8 of the image's at the editor's 36% zoom: the two may be a pixel or two apart."""
+    pixels = np.asarray(sent)
+    assert pixels.shape == (CANVAS_SIZE, CANVAS_SIZE, 4) and (pixels[..., 3] == 255).all()
+    ink = pixels[..., :3].mean(axis=2) < 128
+    drawn = np.asarray(sketch_of_paths(paths, brush=brush).convert("L")) < 128
     assert 0.95 < ink.sum() / drawn.sum() < 1.05  # as wide a brush
     shifts = [np.roll(ink, (down, right), axis=(0, 1)) for down in range(-3, 4) for right in range(-3, 4)]
     assert max((shifted & drawn).sum() / (shifted | drawn).sum() for shifted in shifts) > 0.9  # the same strokes
