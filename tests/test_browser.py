@@ -87,15 +87,20 @@ def test_draw_a_digit_with_the_mouse_and_see_it_read(open_app, tmp_path):
     page.screenshot(path=str(screenshot_path(tmp_path, "screenshot.png")), full_page=True)
 
 
-def test_the_page_sends_a_drawing_as_the_benchmarks_draw_one(open_app):
+@pytest.mark.parametrize("viewport", ["desktop", "phone"])
+def test_the_page_sends_a_drawing_as_the_benchmarks_draw_one(open_app, viewport):
     """The benchmarks, and the training, draw the page's drawings in Python: strokes PAGE_BRUSH px
     wide, round and hard, straight from point to point, black on an opaque white 800x800 canvas
-    (digits.learning.drawing). The page must send just that, or their figures for the page's brush
-    measure another drawing."""
-    page = open_app("desktop", record=True)
+    (digits.learning.drawing). The page must send just that, drawn with a mouse or a finger, or
+    their figures for the page's brush measure another drawing."""
+    page = open_app(viewport, record=True)
     where = {"left": 220, "top": 140, "height": 460}
-    draw_with_mouse(page, 3, **where)
-    page.locator("#verdict").get_by_text("3", exact=True).first.wait_for(timeout=ANSWER_MS)
+    if viewport == "phone":
+        draw_with_touch(page, 3, **where)
+        expect(page.locator("#quick-verdict")).to_contain_text("3", timeout=ANSWER_MS)
+    else:
+        draw_with_mouse(page, 3, **where)
+        page.locator("#verdict").get_by_text("3", exact=True).first.wait_for(timeout=ANSWER_MS)
     assert_drawn_alike(last_sent_drawing(page), canvas_paths(3, **where), brush=PAGE_BRUSH)
 
 
@@ -126,8 +131,9 @@ def test_a_stock_sketchpad_sends_a_drawing_as_the_benchmarks_draw_one(browser):
 
 def assert_drawn_alike(sent: Image.Image, paths: list, *, brush: float) -> None:
     """``sent`` is ``paths`` (in the 800x800 image's pixels) as digits.learning.drawing draws them
-    with ``brush``: opaque, 800x800, the same ink. The mouse moves in whole screen pixels, each
-    2.8 of the image's at the editor's 36% zoom: the two may be a pixel or two apart."""
+    with ``brush``: opaque, 800x800, the same ink. The pointer's positions reach the editor in the
+    screen's pixels, each two or three of the image's at its zoom: the two may be a pixel or two
+    apart."""
     pixels = np.asarray(sent)
     assert pixels.shape == (CANVAS_SIZE, CANVAS_SIZE, 4) and (pixels[..., 3] == 255).all()
     ink = pixels[..., :3].mean(axis=2) < 128
