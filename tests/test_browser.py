@@ -1,6 +1,6 @@
 """The page in real Chromium: draw a digit with the mouse on a desktop and with a finger on a
-phone, see the prediction and the chart; the drawing the page sends, and the one a stock Sketchpad
-sends, is the benchmarks' drawing of the same strokes.
+phone, see the prediction and the chart; the drawings the page and a stock Sketchpad send are the
+benchmarks' drawings of the same strokes.
 
 SCREENSHOT_DIR=docs python -m pytest tests/test_browser.py   # README's pictures
 """

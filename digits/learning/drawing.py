@@ -12,7 +12,7 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 CANVAS_SIZE = 800
-MAX_BRUSH = 50  # the stock Sketchpad's brush: radius 25 ("auto"), whatever the canvas size (test_browser)
+MAX_BRUSH = 50  # the stock Sketchpad's brush: radius 25 ("auto"), whatever the canvas size (tests/test_browser.py)
 
 
 def thin(mask: np.ndarray) -> np.ndarray:
