@@ -7,10 +7,12 @@ each costs the server.
 from __future__ import annotations
 
 import io
+import socket
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
+from urllib.parse import urlsplit
 
 import httpx
 import numpy as np
@@ -153,6 +155,21 @@ def upload(http: httpx.Client, url: str, sizes: list[int]) -> httpx.Response:
     rng = np.random.default_rng(0)
     files = [("files", (f"{index}.bin", rng.bytes(size))) for index, size in enumerate(sizes)]
     return http.post(f"{url.rstrip('/')}/gradio_api/upload", files=files)
+
+
+def cut_off_uploads(url: str, count: int, *, client: str | None = None) -> None:
+    """``count`` uploads whose sender leaves partway through, as a page closed, or a phone losing
+    its signal, mid-upload does: the headers promise 100 KB of files, 10 KB come, and the
+    connection closes. ``client``: the address a proxy on loopback would name (X-Forwarded-For)."""
+    where = urlsplit(url)
+    part = b'--cut\r\nContent-Disposition: form-data; name="files"; filename="composite.png"\r\n\r\n'
+    head = (
+        f"POST /gradio_api/upload HTTP/1.1\r\nHost: {where.netloc}\r\nContent-Length: 100000\r\n"
+        "Content-Type: multipart/form-data; boundary=cut\r\n" + (f"X-Forwarded-For: {client}\r\n" if client else "")
+    )
+    for _ in range(count):
+        with socket.create_connection((where.hostname, where.port)) as connection:
+            connection.sendall(head.encode() + b"\r\n" + part + bytes(10_000))
 
 
 def made_up_sessions(http: httpx.Client, url: str, count: int) -> list[int]:

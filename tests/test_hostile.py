@@ -4,6 +4,7 @@ loopback, is answered or refused within its bound, and the server keeps reading 
 
 from __future__ import annotations
 
+import logging
 import shutil
 import time
 from pathlib import Path
@@ -15,6 +16,7 @@ from gradio.utils import get_upload_folder
 from hostile import (
     api_calls,
     blob_with_index,
+    cut_off_uploads,
     deep_links,
     digit_png,
     dot_grid,
@@ -154,6 +156,28 @@ def test_uploads_are_bounded_by_the_files_they_carry(served_app, http, monkeypat
     assert upload(http, url, [190_000] * FILES_PER_UPLOAD).status_code == 200
     refused = upload(http, url, [190_000] * (bound // 190_000 + 1))
     assert refused.status_code == 413 and f"{bound:,} bytes" in refused.text
+    still_reads(http, url)
+
+
+def test_an_upload_cut_off_is_no_server_error(served_app, http, caplog):
+    """A page closed mid-upload left an 80-line "Exception in ASGI application" in the server's
+    log (Gradio's upload route let the client's leaving through): the log read as if the server
+    had failed, once for each, as often as a client liked."""
+    import app
+
+    url, guard = served_app.rstrip("/"), the_guard(app.demo.server_app)
+    server_log = logging.getLogger("uvicorn.error")
+    server_log.addHandler(caplog.handler)
+    try:
+        cut_off_uploads(url, 3, client="9.9.9.9")
+        for _ in range(100):  # until the server has seen each of them end
+            if not guard.open["9.9.9.9"]:
+                break
+            time.sleep(0.1)
+    finally:
+        server_log.removeHandler(caplog.handler)
+    assert not guard.open["9.9.9.9"]
+    assert [record.getMessage() for record in caplog.records if record.levelno >= logging.ERROR] == []
     still_reads(http, url)
 
 

@@ -6,6 +6,7 @@ peak to 1,851 MB (bench/hostile.py). ``RequestGuard`` refuses the routes in REFU
 not exist, bounds each request's body by what its route carries: JSON (file references and
 short texts), or files of at most Gradio's ``max_file_size`` each, refuses uploads while the
 disk is short of space, and bounds how many requests each client, and all of them, keep open.
+A client that leaves before it has sent its request's body is no error of the server's.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from pathlib import Path
 import gradio as gr
 from gradio.utils import get_upload_folder
 from starlette.middleware.body_limit import RequestBodyLimitResponder
+from starlette.requests import ClientDisconnect
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -83,6 +85,8 @@ class RequestGuard:
         self.open[client] += 1
         try:  # a body that comes without its length (in chunks) is bounded as it is read
             await RequestBodyLimitResponder(self.app, most)(scope, receive, send)
+        except ClientDisconnect:
+            pass  # its client left before sending all of it (a page closed mid-upload): no one to answer
         finally:
             self.open[client] -= 1
             if not self.open[client]:
