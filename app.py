@@ -25,7 +25,7 @@ from ui import CSS, JS
 from ui.components import RawImage, RawSketchpad, Verdict
 from ui.guard import RequestGuard, client_address
 from ui.sessions import use_lean_sessions
-from ui.views import EMPTY_CHART, details, headline, label_value, number_json
+from ui.views import EMPTY_CHART, details, headline, label_value, number_json, page_verdict
 
 logger = logging.getLogger("app")
 use_lean_sessions()  # sessions keep no copy of the page, and readings outlast empty sessions (ui/sessions.py)
@@ -56,11 +56,11 @@ NO_IMAGE = (
 )
 
 
-def read(value: Any, *, keep_drawing: bool = False) -> Reading:
-    """The reader's answer; an input it cannot or will not read becomes a message for its sender.
-    Only the page keeps the drawing (for its boxes, "why" and "wrong?"); an API answer needs none."""
+def read(value: Any) -> Reading:
+    """The reader's answer to an API call; an input it cannot or will not read becomes an error
+    for its sender. It keeps no drawing: only the page needs one (for its boxes, "why", "wrong?")."""
     try:
-        return reader.read(value, keep_drawing=keep_drawing)
+        return reader.read(value, keep_drawing=False)
     except (ImageError, DrawingRefused) as error:
         raise gr.Error(str(error)) from error
 
@@ -128,9 +128,14 @@ def read_number(sketch: dict | None, request: gr.Request) -> dict:
 
 def show(value: Any) -> tuple[Any, str, Reading]:
     """The page's reading: the verdict, its one-line form (shown above the canvas on phones), and
-    the reading kept for the details, "why" and "wrong?"."""
-    reading = read(value, keep_drawing=True)
-    return label_value(reading), headline(reading), reading
+    the reading kept for the details, "why" and "wrong?". What the reader will not read (a file
+    that is no image, thousands of specks) is said in the reading's place, so that the reading
+    before it is not left on the page as if it were this one's."""
+    try:
+        reading = reader.read(value, keep_drawing=True)
+    except (ImageError, DrawingRefused) as error:
+        reading = Reading("refused", str(error))
+    return page_verdict(reading), headline(reading), reading
 
 
 def show_why(reading: Reading | None, wanted: bool) -> Any:
@@ -177,7 +182,9 @@ with gr.Blocks(title="Digit reader", delete_cache=(600, 3600)) as demo:
                     examples_per_page=len(EXAMPLES), elem_id="examples",
                 )  # fmt: skip
             with gr.Tab("Upload a photo"):
-                upload = RawImage(label="Photo or scan of one digit", type="filepath", image_mode=None)
+                upload = RawImage(
+                    label="Photo or scan of one digit", type="filepath", image_mode=None, elem_id="upload"
+                )
         with gr.Column(scale=2, min_width=280):
             verdict = Verdict(label="Prediction", elem_id="verdict")
             status = gr.Markdown(PROMPT)
@@ -209,7 +216,8 @@ with gr.Blocks(title="Digit reader", delete_cache=(600, 3600)) as demo:
         )  # fmt: skip
 
     show_reading(sketchpad.change, sketchpad, trigger_mode="always_last")
-    show_reading(upload.change, upload)
+    # "input", not "change": Gradio's Image fires "change" twice for a file put in place of another.
+    show_reading(upload.input, upload)
     # The editor does not fire .change when its value is set by an example or by Clear.
     show_reading(examples.load_input_event.then, sketchpad)
     show_reading(clear.click(lambda: None, outputs=sketchpad, api_visibility="private").then, sketchpad)

@@ -15,7 +15,15 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import ANSWER_MS, canvas_paths, draw_paths_with_mouse, draw_with_mouse, draw_with_touch, on_screen
+from conftest import (
+    ANSWER_MS,
+    PROJECT_DIR,
+    canvas_paths,
+    draw_paths_with_mouse,
+    draw_with_mouse,
+    draw_with_touch,
+    on_screen,
+)
 from PIL import Image
 from playwright.sync_api import Page, expect
 
@@ -198,6 +206,31 @@ def test_an_example_loads_into_the_sketchpad_and_is_read(open_app):
     page.get_by_role("button", name="Clear", exact=True).click()
     page.get_by_text("Draw a digit (0-9)").filter(visible=True).first.wait_for(timeout=ANSWER_MS)
     expect(page.locator("#verdict").get_by_text("7", exact=True)).to_have_count(0)
+    expect(page.locator("#verdict")).not_to_contain_text("Draw a digit")  # said once, under it, as at first
+
+
+def test_a_photo_is_read_once_and_a_file_that_is_none_says_so_in_its_place(open_app, monkeypatch, tmp_path):
+    """Gradio's Image fires "change" twice for a file put in place of another: each photo was read
+    twice. And a file the reader refused left the reading before it on the page, beside an error."""
+    import app
+
+    reads, read = [], app.reader.read
+    monkeypatch.setattr(app.reader, "read", lambda value, **options: reads.append(value) or read(value, **options))
+    page = open_app("desktop")
+    page.get_by_role("tab", name="Upload a photo").click()
+    files = page.locator("#upload input[type=file]")
+    for digit, name in [("3", "3_thin.png"), ("5", "5_bold.png")]:  # the second in place of the first
+        files.set_input_files(PROJECT_DIR / "examples" / name)
+        page.locator("#verdict").get_by_text(digit, exact=True).first.wait_for(timeout=ANSWER_MS)
+    time.sleep(3)  # for a second reading to start, were there one
+    assert len(reads) == 2, reads
+    junk = tmp_path / "photo.png"
+    junk.write_bytes(b"not an image at all")
+    files.set_input_files(junk)
+    page.get_by_text("That file is not a readable image").filter(visible=True).first.wait_for(timeout=ANSWER_MS)
+    expect(page.get_by_text("5 (100% sure)")).to_have_count(0)  # the reading before is gone...
+    expect(page.locator("#verdict")).not_to_contain_text("5")  # ...its verdict too
+    assert len(reads) == 3
 
 
 def test_draw_a_number_see_why_and_save_a_correction(open_app, corrections_dir, tmp_path):

@@ -286,7 +286,7 @@ def test_saves_are_counted_against_the_client_a_proxy_names(served_app):
         headers = [(b"x-forwarded-for", forwarded.encode())]
         return gr.Request(Request({"type": "http", "client": ("10.0.0.5", 50000), "headers": headers}))
 
-    reading = app.read(PROJECT_DIR / "examples" / "8_bold.png", keep_drawing=True)
+    *_, reading = app.show(PROJECT_DIR / "examples" / "8_bold.png")  # as the page reads it
     before = len(app.corrections._recent.get("1.2.3.4", ()))
     answer, _ = app.save_correction(reading, "80418", request("1.2.3.4"))  # an answer no other test sends
     assert answer.startswith("Saved as 80418"), answer

@@ -29,6 +29,14 @@ def label_value(reading: Reading) -> Any:
     return Verdict.with_label("uncertain", confidences)
 
 
+def page_verdict(reading: Reading) -> Any:
+    """The page's verdict: ``label_value``'s, or none where no digit was read (an empty canvas, a
+    file refused): the sentence under it says why, in the page's own type, not the verdict's."""
+    if reading.status != "number" and reading.probabilities is None:
+        return None
+    return label_value(reading)
+
+
 def headline(reading: Reading) -> str:
     """The reading in one short line, for just above the canvas on a phone: "**7** · 98 % sure"."""
     if reading.status == "number":

@@ -34,7 +34,7 @@ Box = tuple[int, int, int, int]  # x0, y0, x1, y1 in the drawing's pixels
 class Reading:
     """What the app says about one image: a digit, a number of several, or why neither."""
 
-    status: str  # "digit", "uncertain", "number" or "empty"
+    status: str  # "digit", "uncertain", "number", "empty", or "refused" (the page's: ``message`` says why)
     message: str
     probabilities: np.ndarray | None = None  # (10,), for one digit
     seen: np.ndarray | None = None  # the 28x28 image the model read, for one digit
