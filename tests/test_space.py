@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import importlib.metadata
 import json
 import re
 import sys
@@ -22,14 +23,20 @@ def front_matter() -> dict:
     return yaml.safe_load(match.group(1))
 
 
-def pinned() -> dict[str, str]:
+def canonical(name: str) -> str:
+    """A package's name as pip compares them: gradio[mcp] is gradio, huggingface_hub huggingface-hub."""
+    return re.sub(r"[-_.]+", "-", name.split("[")[0]).lower()
+
+
+def pinned(file: str = "requirements.txt") -> dict[str, str]:
+    """The packages a requirements file names, each with the version it pins (none unpinned)."""
     pins = {}
-    for line in (PROJECT_DIR / "requirements.txt").read_text().splitlines():
+    for line in (PROJECT_DIR / file).read_text().splitlines():
         line = line.split("#")[0].strip()
-        if line:
+        if line and not line.startswith("-"):  # -r and -c: the files it reads
             name, _, version = line.partition("==")
-            assert version, f"requirements.txt: {line!r} is not pinned with =="
-            pins[name.split("[")[0].lower().replace("_", "-")] = version  # gradio[mcp] is gradio
+            assert version, f"{file}: {line!r} is not pinned with =="
+            pins[canonical(name)] = version
     return pins
 
 
@@ -48,6 +55,23 @@ def test_front_matter_matches_requirements_and_files():
 
 def test_runtime_dependencies_are_all_pinned():
     assert {"gradio", "tensorflow-cpu", "numpy", "pillow", "huggingface-hub"} <= set(pinned())
+
+
+def test_the_lock_pins_what_the_requirements_pin():
+    locked = pinned("constraints.txt")
+    assert "-c constraints.txt" in (PROJECT_DIR / "requirements-dev.txt").read_text()
+    for file in ("requirements.txt", "requirements-dev.txt"):
+        for name, version in pinned(file).items():
+            assert locked.get(name) == version, f"{file} pins {name}=={version}: run python scripts/lock.py"
+    assert {"fastapi", "uvicorn", "starlette", "pydantic-core", "cryptography"} <= set(locked)
+
+
+def test_the_tests_run_with_the_locked_set():
+    """Every package the lock pins is installed at its version: the set the tests pass with is
+    the one a fresh machine installs."""
+    installed = {canonical(dist.metadata["Name"]): dist.version for dist in importlib.metadata.distributions()}
+    differ = {name: (version, installed.get(name)) for name, version in pinned("constraints.txt").items()}
+    assert not {name: pair for name, pair in differ.items() if pair[0] != pair[1]}
 
 
 def test_binary_files_go_through_lfs():
