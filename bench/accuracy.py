@@ -14,10 +14,11 @@ Rows:
   from fewer points (every k-th point of the pen's path, about each of SPARSE_POINTS a digit, at
   the same sizes and places: a tablet that samples ten times a second, a quick finger on a
   phone), and as one path, the pen's lifts drawn too, kept to each of JOINED_POINTS points
-  spaced evenly along it (as UCI's pen digits give theirs: 8 such points a digit). The worst
-  writer and the mean of the writers' shares (each writer counts once; one draws far more digits
-  than most), and each writing style made from those writers' strokes (digits.learning.styles:
-  those trained on, then those only measured), drawn the same way.
+  spaced evenly along it (as UCI's pen digits give theirs: 8 such points a digit); and drawn
+  WIDER times as wide, and turned by TURN degrees each way. The worst writer and the mean of
+  the writers' shares (each writer counts once; one draws far more digits than most), and each
+  writing style made from those writers' strokes (digits.learning.styles: those trained on, then
+  those only measured), drawn the same way.
 
 "Through the app" means the app's reader, as /predict uses it, on the PNG a browser sends:
 preprocessing, segmenting and the verdict. A digit counts as read only when the answer is that
@@ -55,6 +56,19 @@ from digits.storage.resolver import from_files  # noqa: E402
 MODELS = {"baseline recipe": MODELS_DIR / BASELINE_MODEL, "ours": MODELS_DIR / DIGIT_MODEL}
 SPARSE_POINTS = (10, 8, 6)  # a digit's points, pen sampled sparsely (the held-out writers' median: 39)
 JOINED_POINTS = (16, 8)  # a digit's points spaced evenly along one path, the pen's lifts drawn too
+WIDER = 1.5  # times as wide, as tall: as a finger or a writer filling a square box may draw
+TURN = 15  # degrees, each way: a page or a phone held at a slant
+
+
+def transformed(strokes: list, matrix: np.ndarray) -> list:
+    """The strokes (x right, y down) through a 2x2 ``matrix``."""
+    return [np.asarray(stroke, np.float32) @ np.asarray(matrix, np.float32).T for stroke in strokes]
+
+
+def turned(strokes: list, degrees: float) -> list:
+    """The strokes turned anticlockwise as seen on the screen (clockwise for negative degrees)."""
+    cos, sin = np.cos(np.radians(degrees)), np.sin(np.radians(degrees))
+    return transformed(strokes, [[cos, sin], [-sin, cos]])
 
 
 def png(image: Image.Image) -> bytes:
@@ -128,9 +142,9 @@ def main() -> None:
     ]
     pen_50 = pen_drawings(held_out.strokes, 50, seed=1)
     pen_36 = pen_drawings(held_out.strokes, 36, seed=2)
-    # The held-out writers from fewer points, at the same sizes and places: each row's key, its
-    # label, its drawings.
-    thinned = {
+    # The held-out writers from fewer points, wider and turned, at the same sizes and places: each
+    # row's key, its label, its drawings.
+    changed = {
         **{
             f"pen_sparse_{total}": (
                 f"held-out pen writers, about {total} points a digit, 50 px",
@@ -144,6 +158,17 @@ def main() -> None:
                 pen_drawings([joined(digit, points=points) for digit in held_out.strokes], 50, seed=5),
             )
             for points in JOINED_POINTS
+        },
+        "pen_wider": (
+            f"held-out pen writers, drawn {WIDER} times as wide, 50 px",
+            pen_drawings([transformed(digit, [[WIDER, 0], [0, 1]]) for digit in held_out.strokes], 50, seed=5),
+        ),
+        **{
+            f"pen_turned_{degrees}": (
+                f"held-out pen writers, turned {abs(degrees)}° {'anti' if degrees > 0 else ''}clockwise, 50 px",
+                pen_drawings([turned(digit, degrees) for digit in held_out.strokes], 50, seed=5),
+            )
+            for degrees in (TURN, -TURN)
         },
     }
     style_digits, style_labels, style_names = style_strokes(
@@ -181,7 +206,7 @@ def main() -> None:
             "pen_36": float(right(read_all(reader, pen_36), held_out.labels).mean()),
             **{
                 key: float(right(read_all(reader, drawings), held_out.labels).mean())
-                for key, (_, drawings) in thinned.items()
+                for key, (_, drawings) in changed.items()
             },
             "worst_writer": float(by_writer[worst[name]]),
             "writer_mean": float(np.mean(list(by_writer.values()))),
@@ -203,7 +228,7 @@ def main() -> None:
         ("  of which read as uncertain", "pen_50_uncertain", "{:.2%}"),
         ("  of which read as two digits or more", "pen_50_split", "{:.2%}"),
         ("held-out pen writers, the page's 36 px brush", "pen_36", "{:.2%}"),
-        *[(label, key, "{:.2%}") for key, (label, _) in thinned.items()],
+        *[(label, key, "{:.2%}") for key, (label, _) in changed.items()],
         ("the worst held-out writer, 50 px", "worst_writer", "{:.2%}"),
         ("  the mean of the writers' shares, 50 px", "writer_mean", "{:.2%}"),
         ("one image's model call, median ms", "model_call_ms", "{:.2f}"),
