@@ -56,11 +56,11 @@ from digits.storage.resolver import from_files  # noqa: E402
 MODELS = {"baseline recipe": MODELS_DIR / BASELINE_MODEL, "ours": MODELS_DIR / DIGIT_MODEL}
 SPARSE_POINTS = (10, 8, 6)  # a digit's points, pen sampled sparsely (the held-out writers' median: 39)
 JOINED_POINTS = (16, 8)  # a digit's points spaced evenly along one path, the pen's lifts drawn too
-WIDER = 1.5  # times as wide, as tall: as a finger or a writer filling a square box may draw
+WIDER = 1.5  # times as wide as written, as tall: as a finger on a square canvas may draw
 TURN = 15  # degrees, each way: a page or a phone held at a slant
 
 
-def transformed(strokes: list, matrix: np.ndarray) -> list:
+def transformed(strokes: list, matrix: np.typing.ArrayLike) -> list:
     """The strokes (x right, y down) through a 2x2 ``matrix``."""
     return [np.asarray(stroke, np.float32) @ np.asarray(matrix, np.float32).T for stroke in strokes]
 

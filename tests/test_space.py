@@ -70,8 +70,10 @@ def test_the_tests_run_with_the_locked_set():
     """Every package the lock pins is installed at its version: the set the tests pass with is
     the one a fresh machine installs."""
     installed = {canonical(dist.metadata["Name"]): dist.version for dist in importlib.metadata.distributions()}
-    differ = {name: (version, installed.get(name)) for name, version in pinned("constraints.txt").items()}
-    assert not {name: pair for name, pair in differ.items() if pair[0] != pair[1]}
+    locked = pinned("constraints.txt")
+    assert not {
+        name: (version, installed.get(name)) for name, version in locked.items() if installed.get(name) != version
+    }
 
 
 def test_binary_files_go_through_lfs():
