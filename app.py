@@ -62,7 +62,13 @@ def read(value: Any) -> Reading:
     try:
         return reader.read(value, keep_drawing=False)
     except (ImageError, DrawingRefused) as error:
-        raise gr.Error(str(error)) from error
+        raise _refusal(error) from error
+
+
+def _refusal(error: Exception) -> gr.Error:
+    """An input refused, said to its sender; not a fault of the server's, so nothing in its log
+    (Gradio prints the traceback of every other error: some 60 lines for each junk file sent)."""
+    return gr.Error(str(error), print_exception=False)
 
 
 def answer(value: Any, request: gr.Request | None) -> Reading:
@@ -151,7 +157,7 @@ def save_correction(reading: Reading | None, text: str, request: gr.Request) -> 
     try:
         count = corrections.save(reading, text, client=_client(request))
     except ValueError as error:
-        raise gr.Error(str(error)) from error
+        raise _refusal(error) from error
     return f"Saved as {text.strip()}, thank you ({count} saved so far).", gr.update(value="")
 
 
