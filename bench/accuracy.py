@@ -45,7 +45,7 @@ from digits.learning.drawing import render_sketch  # noqa: E402
 from digits.learning.mnist import load_mnist  # noqa: E402
 from digits.learning.pen import load_pen_digits, split_by_writer  # noqa: E402
 from digits.learning.renders import sketch_lone_digit, style_strokes  # noqa: E402
-from digits.learning.strokes import decimate, joined  # noqa: E402
+from digits.learning.strokes import decimate, joined, turned  # noqa: E402
 from digits.learning.styles import EVERY_STYLE  # noqa: E402
 from digits.reading.reader import DigitReader  # noqa: E402
 from digits.reading.readings import Reading  # noqa: E402
@@ -58,17 +58,6 @@ SPARSE_POINTS = (10, 8, 6)  # a digit's points, pen sampled sparsely (the held-o
 JOINED_POINTS = (16, 8)  # a digit's points spaced evenly along one path, the pen's lifts drawn too
 WIDER = 1.5  # times as wide as written, as tall: as a finger on a square canvas may draw
 TURN = 15  # degrees, each way: a page or a phone held at a slant
-
-
-def transformed(strokes: list, matrix: np.typing.ArrayLike) -> list:
-    """The strokes (x right, y down) through a 2x2 ``matrix``."""
-    return [np.asarray(stroke, np.float32) @ np.asarray(matrix, np.float32).T for stroke in strokes]
-
-
-def turned(strokes: list, degrees: float) -> list:
-    """The strokes turned anticlockwise as seen on the screen (clockwise for negative degrees)."""
-    cos, sin = np.cos(np.radians(degrees)), np.sin(np.radians(degrees))
-    return transformed(strokes, [[cos, sin], [-sin, cos]])
 
 
 def png(image: Image.Image) -> bytes:
@@ -161,7 +150,9 @@ def main() -> None:
         },
         "pen_wider": (
             f"held-out pen writers, drawn {WIDER} times as wide, 50 px",
-            pen_drawings([transformed(digit, [[WIDER, 0], [0, 1]]) for digit in held_out.strokes], 50, seed=5),
+            pen_drawings(
+                [[stroke * np.float32([WIDER, 1]) for stroke in digit] for digit in held_out.strokes], 50, seed=5
+            ),
         ),
         **{
             f"pen_turned_{degrees}": (

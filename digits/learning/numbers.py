@@ -17,7 +17,7 @@ from digits.learning.drawing import centre_line, centre_line_strokes, ink_of_pat
 from digits.learning.pen import PenDigits
 from digits.learning.recipes import NumberRecipe
 from digits.learning.renders import Spread
-from digits.learning.strokes import Strokes, augment, bounds, normalize, random_placement
+from digits.learning.strokes import Strokes, augment, bounds, normalize, random_placement, turned
 from digits.learning.styles import EVERY_STYLE, is_plain, styled
 from digits.reading.sequence import preprocess_line
 
@@ -48,9 +48,7 @@ class Number:
 
     def turned(self, degrees: float) -> Number:
         """Turned ``degrees`` about the origin (positive: its right end rises on the canvas)."""
-        angle = np.radians(-degrees)  # the canvas's y axis points down
-        matrix = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]], np.float32)
-        return Number([[stroke @ matrix.T for stroke in digit] for digit in self.digits], self.text, self.writer)
+        return Number([turned(digit, degrees) for digit in self.digits], self.text, self.writer)
 
 
 def real_numbers(pen: PenDigits) -> list[Number]:

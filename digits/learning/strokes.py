@@ -71,6 +71,14 @@ def joined(strokes: Strokes, *, points: int) -> Strokes:
     return [np.stack([np.interp(at, along, path[:, 0]), np.interp(at, along, path[:, 1])], axis=1).astype(np.float32)]
 
 
+def turned(strokes: Strokes, degrees: float) -> Strokes:
+    """The strokes turned ``degrees`` about the origin: positive, anticlockwise as the canvas shows
+    them (a line's right end rises)."""
+    angle = np.radians(-degrees)  # the canvas's y axis points down
+    matrix = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]], np.float32)
+    return [stroke @ matrix.T for stroke in strokes]
+
+
 def augment(strokes: Strokes, rng: np.random.Generator, *, strength: float = 1.0) -> Strokes:
     """The strokes as another hand might have drawn them, still 1 unit tall and centred.
 
