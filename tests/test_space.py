@@ -10,6 +10,7 @@ import sys
 
 import yaml
 from conftest import PROJECT_DIR
+from packaging.requirements import Requirement
 
 from digits.learning.recipes import PAGE_NUMBER_RECIPE, NumberRecipe, Recipe
 from digits.settings import DIGIT_MODEL, MODELS_DIR, NUMBER_MODEL, PAGE_NUMBER_MODEL
@@ -28,15 +29,19 @@ def canonical(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name.split("[")[0]).lower()
 
 
+def requirement_lines(file: str) -> list[str]:
+    """A requirements file's lines that name a package (not -r and -c, the files it reads)."""
+    lines = [line.strip() for line in (PROJECT_DIR / file).read_text().splitlines()]
+    return [line for line in lines if line.split("#")[0] and not line.startswith("-")]
+
+
 def pinned(file: str = "requirements.txt") -> dict[str, str]:
     """The packages a requirements file names, each with the version it pins (none unpinned)."""
     pins = {}
-    for line in (PROJECT_DIR / file).read_text().splitlines():
-        line = line.split("#")[0].strip()
-        if line and not line.startswith("-"):  # -r and -c: the files it reads
-            name, _, version = line.partition("==")
-            assert version, f"{file}: {line!r} is not pinned with =="
-            pins[canonical(name)] = version
+    for line in requirement_lines(file):
+        name, _, version = line.split("#")[0].strip().partition("==")
+        assert version, f"{file}: {line!r} is not pinned with =="
+        pins[canonical(name)] = version
     return pins
 
 
@@ -64,6 +69,27 @@ def test_the_lock_pins_what_the_requirements_pin():
         for name, version in pinned(file).items():
             assert locked.get(name) == version, f"{file} pins {name}=={version}: run python scripts/lock.py"
     assert {"fastapi", "uvicorn", "starlette", "pydantic-core", "cryptography"} <= set(locked)
+
+
+def test_a_space_installs_the_locked_set():
+    """requirements.txt, which a Space installs alone, pins everything the app's packages pull in
+    (their requirements as installed here, for this platform), so that a Space built later
+    installs the set the tests pass with, not whatever was released since."""
+    pins = pinned()
+    wanted = [Requirement(line.split("#")[0]) for line in requirement_lines("requirements.txt")]
+    pulled_in, queue, seen = set(), [(canonical(req.name), frozenset(req.extras)) for req in wanted], set()
+    while queue:
+        name, extras = queue.pop()
+        if (name, extras) in seen or name not in pins:
+            continue
+        seen.add((name, extras))
+        for needed in map(Requirement, importlib.metadata.requires(name) or []):
+            if needed.marker is None or any(needed.marker.evaluate({"extra": extra}) for extra in {"", *extras}):
+                pulled_in.add(canonical(needed.name))
+                queue.append((canonical(needed.name), frozenset(needed.extras)))
+    unpinned = sorted(pulled_in - set(pins))
+    assert not unpinned, f"requirements.txt leaves {unpinned} unpinned: run python scripts/lock.py"
+    assert {"fastapi", "uvicorn", "pydantic-core", "cryptography"} <= set(pins)
 
 
 def test_the_tests_run_with_the_locked_set():
