@@ -238,11 +238,19 @@ def test_requests_open_at_once_are_bounded_by_client_and_in_all(served_app, http
             assert more == [429] and others == [200, 200]  # others are served
         still_reads(http, url)  # and the server itself (on loopback, not through a proxy)
     steady()
+    monkeypatch.setattr(ui.guard, "MAX_OPEN_PER_CLIENT", 10)
     with open_streams(url, 3, client="1.2.3.4") as statuses:  # closed, theirs again
         assert statuses == [200, 200, 200]
-        monkeypatch.setattr(ui.guard, "MAX_OPEN", steady() + 1)
-        with open_streams(url, 2, client="5.6.7.8") as statuses:
-            assert statuses == [200, 503]
+        # Past MAX_OPEN in all, a client with FEW_OPEN open is refused, one with fewer served,
+        # up to MAX_OPEN_RESERVED: those holding the rest open do not shut everyone else out.
+        busy = steady()
+        monkeypatch.setattr(ui.guard, "MAX_OPEN", busy)
+        monkeypatch.setattr(ui.guard, "FEW_OPEN", 2)
+        monkeypatch.setattr(ui.guard, "MAX_OPEN_RESERVED", busy + 3)
+        with open_streams(url, 1, client="1.2.3.4") as more, open_streams(url, 3, client="5.6.7.8") as few:
+            assert more == [503] and few == [200, 200, 503]
+            with open_streams(url, 1, client="9.9.9.9") as last, open_streams(url, 1, client="9.9.9.8") as after:
+                assert last == [200] and after == [503]
     still_reads(http, url)
 
 

@@ -40,13 +40,16 @@ MIN_FREE_DISK = 1_000_000_000
 # of its files each: one client on loopback held 4,084 heartbeats open, every file the server
 # could open (its limit set to 4,096), and the server answered no one else until they closed.
 MAX_OPEN_PER_CLIENT = 200  # a page keeps two open (its heartbeat and its queue's), gradio_client one
-MAX_OPEN = 2_000  # all clients together
+MAX_OPEN = 2_000  # all clients together; past it, only a client with fewer than FEW_OPEN is served
+FEW_OPEN = 8  # (a visitor with a page or a few, not one of those holding the rest open),
+MAX_OPEN_RESERVED = 2_500  # up to this many in all: some clients' flood does not shut out everyone else
 
 
 class RequestGuard:
     """ASGI middleware: refuses REFUSED_ROUTES with 404, over-long bodies with 413, uploads
     while the disk is short of space with 507, a request beyond its client's MAX_OPEN_PER_CLIENT
-    open at once with 429 and one beyond MAX_OPEN with 503.
+    open at once with 429, and with 503 one beyond MAX_OPEN in all from a client that has more
+    than FEW_OPEN open, and any beyond MAX_OPEN_RESERVED.
 
     Args:
         app: the application it guards.
@@ -98,7 +101,8 @@ class RequestGuard:
             return 404, "Not Found"
         if self.open[client] >= MAX_OPEN_PER_CLIENT:
             return 429, f"Too many requests open at once from your address (at most {MAX_OPEN_PER_CLIENT}): close some."
-        if self.open.total() >= MAX_OPEN:
+        in_all = self.open.total()
+        if in_all >= MAX_OPEN_RESERVED or (in_all >= MAX_OPEN and self.open[client] >= FEW_OPEN):
             return 503, "The server has too many requests open at once: try again in a minute."
         declared = dict(scope["headers"]).get(b"content-length", b"0")
         read = int(declared) if declared.isdigit() else most + 1
