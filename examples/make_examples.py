@@ -2,8 +2,9 @@
 
     python examples/make_examples.py
 
-Each is an 800x800 Sketchpad-style drawing of the pen strokes in digits/sketch.py: one with a
-thin pen, drawn large; one with the Sketchpad's 50 px brush, drawn small (its loops fill up).
+Each is an 800x800 Sketchpad-style drawing of the pen strokes in digits/learning/drawing.py:
+one with a thin pen, drawn large; one with the Sketchpad's 50 px brush, drawn small (its loops
+fill up).
 """
 
 from __future__ import annotations

@@ -119,6 +119,28 @@ def test_training_drawings_are_the_pixels_the_app_finds_on_the_canvas(brush):
     np.testing.assert_array_equal(ink_of_paths(paths, brush=brush), from_canvas)
 
 
+@pytest.mark.parametrize("brush", [8, 36, 50])
+def test_a_path_is_drawn_as_a_round_brush_draws_it(brush):
+    """The ink is every pixel within half the brush of the path, as a canvas strokes it with round
+    joins: none missing where the path turns a little at each point (a pen's arc), nor where it
+    turns back (a zigzag); none beyond. Within two pixels of the edge either way, Pillow's lines
+    and discs each round in their own way."""
+    turns = np.linspace(0, 1.6 * np.pi, 80)
+    arc = np.stack([400 + 250 * np.cos(turns), 400 + 250 * np.sin(turns)], axis=1)
+    zigzag = np.array([[100, 700], [300, 600], [140, 560], [420, 500], [110, 460]], float)
+    rows, cols = np.mgrid[0:CANVAS_SIZE, 0:CANVAS_SIZE] + 0.5  # pixels' centres
+    for path in (arc, zigzag):
+        ink = np.asarray(sketch_of_paths([path], brush=brush).convert("L")) < 128
+        distance = np.full(ink.shape, np.inf)  # from each pixel's centre to the path
+        for (x0, y0), (x1, y1) in zip(path[:-1], path[1:], strict=True):
+            along = np.clip(
+                ((cols - x0) * (x1 - x0) + (rows - y0) * (y1 - y0)) / ((x1 - x0) ** 2 + (y1 - y0) ** 2), 0, 1
+            )
+            distance = np.minimum(distance, np.hypot(cols - x0 - along * (x1 - x0), rows - y0 - along * (y1 - y0)))
+        assert ink[distance <= brush / 2 - 2].all()
+        assert not ink[distance >= brush / 2 + 2].any()
+
+
 def test_drawing_in_worker_processes_gives_the_same_pool_as_here():
     strokes = [unit(digit) for digit in range(10)] * 120  # three chunks of 500 or fewer
     spread = Spread()
