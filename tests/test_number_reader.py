@@ -108,7 +108,7 @@ def test_a_small_digit_whose_loops_fill_is_a_digit_not_a_blob(reader, pen, index
     assert read_held_out_number(reader, pen, index, seed=1000 + index) == (truth, truth)
 
 
-@pytest.mark.parametrize("seed", [3050010, 3071010])
+@pytest.mark.parametrize("seed", [3050010, 3050000])
 def test_a_piece_no_wider_than_a_digit_may_hold_two(reader, pen, seed):
     """A held-out writer's "123456" whose 1 and 2 touch in one piece no wider than a digit, which
     the digit network alone reads as a 0 ("03456"); the sequence networks find the two digits in
