@@ -48,8 +48,8 @@ MAX_OPEN_RESERVED = 2_500  # up to this many in all: some clients' flood does no
 class RequestGuard:
     """ASGI middleware: refuses REFUSED_ROUTES with 404, over-long bodies with 413, uploads
     while the disk is short of space with 507, a request beyond its client's MAX_OPEN_PER_CLIENT
-    open at once with 429, and with 503 one beyond MAX_OPEN in all from a client that has more
-    than FEW_OPEN open, and any beyond MAX_OPEN_RESERVED.
+    open at once with 429, and with 503 one beyond MAX_OPEN in all from a client that has FEW_OPEN
+    or more open, and any beyond MAX_OPEN_RESERVED.
 
     Args:
         app: the application it guards.

@@ -146,9 +146,8 @@ def draw_paths(draw: ImageDraw.ImageDraw, paths, *, brush: float, fill) -> None:
     Every point, not only where a path turns sharply: straight segments alone leave a sliver
     open on the outer side of each turn, from the path to the stroke's edge, where it is half
     the brush times the turn wide (a 50 px brush turning 0.05 radians: 1.2 px), and a pen's path
-    turns a little at almost every point. (Pillow's own round joins,
-    ``joint="curve"``, draw a pie slice per point in Python: ten times slower on the long paths
-    of a number.)
+    turns a little at almost every point. (Pillow's own round joins, ``joint="curve"``, draw a
+    pie slice per point in Python: ten times slower on the long paths of a number.)
     """
     width, radius = max(1, round(brush)), brush / 2
     for path in paths:
