@@ -238,6 +238,15 @@ def test_requests_open_at_once_are_bounded_by_client_and_in_all(served_app, http
             assert more == [429] and others == [200, 200]  # others are served
         still_reads(http, url)  # and the server itself (on loopback, not through a proxy)
     steady()
+    # An IPv6 client's addresses share its /64's bound; the next /64 is another client.
+    with open_streams(url, 3, client="2a00:1450:4001:80b::1") as statuses:
+        assert statuses == [200, 200, 200]
+        with (
+            open_streams(url, 1, client="2a00:1450:4001:80b::2") as more,
+            open_streams(url, 1, client="2a00:1450:4001:80c::1") as next_network,
+        ):
+            assert more == [429] and next_network == [200]
+    steady()
     monkeypatch.setattr(ui.guard, "MAX_OPEN_PER_CLIENT", 10)
     with open_streams(url, 3, client="1.2.3.4") as statuses:  # closed, theirs again
         assert statuses == [200, 200, 200]
@@ -273,6 +282,12 @@ def the_guard(server_app):
         ("10.0.0.5", "1.2.3.4, 10.0.0.9", "1.2.3.4"),  # a second proxy's own address is passed over
         ("10.0.0.5", "", "10.0.0.5"),
         ("10.0.0.5", "unknown, 192.168.1.2", "10.0.0.5"),
+        # IPv6: a client may send from any address of its /64, so it is counted as that network
+        ("2a00:1450:4001:80b::200e", "", "2a00:1450:4001:80b::/64"),
+        ("10.0.0.5", "2a00:1450:4001:80b::1", "2a00:1450:4001:80b::/64"),
+        ("10.0.0.5", "2a00:1450:4001:80c::1", "2a00:1450:4001:80c::/64"),
+        ("::ffff:8.8.8.8", "", "8.8.8.8"),  # IPv4, as a dual-stack socket names it
+        ("10.0.0.5", "::ffff:1.2.3.4", "1.2.3.4"),
     ],
 )
 def test_each_request_is_counted_against_the_client_a_proxy_names(peer, forwarded, client):

@@ -116,13 +116,15 @@ class RequestGuard:
 def client_address(scope: Scope) -> str:
     """Who sent a request: the address that connected, or, where that is a proxy's on a private
     network (as on a Space), the last public address in X-Forwarded-For. Each proxy appends the
-    address it heard from, so only the addresses before those can be made up."""
+    address it heard from, so only the addresses before those can be made up. An IPv6 address
+    counts as its /64 network: one home or phone is given a whole /64 and may send from any
+    address in it (2**64 of them), which would otherwise each have bounds of their own."""
     peer = scope["client"][0] if scope.get("client") else ""
     if _is_public(peer):
-        return peer
+        return _as_client(peer)
     forwarded = dict(scope["headers"]).get(b"x-forwarded-for", b"").decode("latin-1")
     hops = [hop.strip() for hop in forwarded.split(",")]
-    return next((hop for hop in reversed(hops) if _is_public(hop)), peer)
+    return next((_as_client(hop) for hop in reversed(hops) if _is_public(hop)), peer)
 
 
 def _is_public(address: str) -> bool:
@@ -130,6 +132,17 @@ def _is_public(address: str) -> bool:
         return ipaddress.ip_address(address).is_global
     except ValueError:
         return False
+
+
+def _as_client(address: str) -> str:
+    """A public address as clients are counted: IPv4 as it is (an IPv4 one written as IPv6
+    too), IPv6 as its /64 network."""
+    ip = ipaddress.ip_address(address)
+    if ip.version == 4:
+        return str(ip)
+    if ip.ipv4_mapped is not None:
+        return str(ip.ipv4_mapped)
+    return str(ipaddress.ip_network((ip, 64), strict=False))
 
 
 def _free_bytes(folder: Path) -> int:
