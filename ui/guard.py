@@ -120,24 +120,22 @@ def client_address(scope: Scope) -> str:
     counts as its /64 network: one home or phone is given a whole /64 and may send from any
     address in it (2**64 of them), which would otherwise each have bounds of their own."""
     peer = scope["client"][0] if scope.get("client") else ""
-    if _is_public(peer):
-        return _as_client(peer)
+    if client := _public_client(peer):
+        return client
     forwarded = dict(scope["headers"]).get(b"x-forwarded-for", b"").decode("latin-1")
     hops = [hop.strip() for hop in forwarded.split(",")]
-    return next((_as_client(hop) for hop in reversed(hops) if _is_public(hop)), peer)
+    return next((client for hop in reversed(hops) if (client := _public_client(hop))), peer)
 
 
-def _is_public(address: str) -> bool:
+def _public_client(address: str) -> str | None:
+    """A public address as clients are counted (IPv4 as it is, an IPv4 one written as IPv6 too;
+    IPv6 as its /64 network), or None for one that is not public or not an address."""
     try:
-        return ipaddress.ip_address(address).is_global
+        ip = ipaddress.ip_address(address)
     except ValueError:
-        return False
-
-
-def _as_client(address: str) -> str:
-    """A public address as clients are counted: IPv4 as it is (an IPv4 one written as IPv6
-    too), IPv6 as its /64 network."""
-    ip = ipaddress.ip_address(address)
+        return None
+    if not ip.is_global:
+        return None
     if ip.version == 4:
         return str(ip)
     if ip.ipv4_mapped is not None:
