@@ -6,7 +6,7 @@ import io
 
 import numpy as np
 import pytest
-from PIL import Image, ImageOps
+from PIL import Image, ImageOps, PngImagePlugin
 
 from digits.images import ImageError, open_image
 from digits.learning.drawing import draw_digit, sketch_of_paths, stroke_paths
@@ -126,12 +126,13 @@ class TestInputForms:
         converted.save(buffer, format="TIFF" if mode in ("I;16", "I", "F", "CMYK") else "PNG")
         assert similarity(preprocess(buffer.getvalue()), reference) > 0.95
 
-    def test_exif_rotation_is_honoured(self, reference):
+    @pytest.mark.parametrize("format", ["JPEG", "PNG"])
+    def test_exif_rotation_is_honoured(self, reference, format):
         rotated = drawing().rotate(-90, expand=True)  # stored turned clockwise...
         exif = Image.Exif()
         exif[0x0112] = 8  # ...with the EXIF orientation that says "turn 90 degrees back to view"
         buffer = io.BytesIO()
-        rotated.save(buffer, format="JPEG", exif=exif, quality=95)
+        rotated.save(buffer, format=format, exif=exif, **({"quality": 95} if format == "JPEG" else {}))
         assert similarity(preprocess(buffer.getvalue()), reference) > 0.95
 
     def test_animated_gif_reads_the_first_frame(self, reference):
@@ -161,6 +162,40 @@ class TestNothingToRead:
         noise = np.random.default_rng(0).integers(245, 256, (300, 300), dtype=np.uint8)
         with pytest.raises(EmptyImageError):
             preprocess(Image.fromarray(noise))
+
+
+class TestPlainPng:
+    """A plain PNG, as a canvas sends, is decoded by libspng rather than Pillow (digits.images)."""
+
+    @staticmethod
+    def encoded(image: Image.Image, **options) -> bytes:
+        buffer = io.BytesIO()
+        image.save(buffer, format="PNG", **options)
+        return buffer.getvalue()
+
+    @pytest.mark.parametrize("mode", ["L", "RGB", "RGBA"])
+    def test_the_same_pixels_as_pillow_decodes(self, mode):
+        pixels = np.array(drawing().convert("RGBA"))
+        pixels[100:300, 50:750] = np.random.default_rng(0).integers(0, 256, (200, 700, 4))  # every row filter
+        data = self.encoded(Image.fromarray(pixels).convert(mode))
+        ours, pillows = open_image(data), Image.open(io.BytesIO(data))
+        assert not isinstance(ours, PngImagePlugin.PngImageFile)  # not decoded by Pillow
+        assert ours.mode == pillows.mode == mode and np.array_equal(np.asarray(ours), np.asarray(pillows))
+
+    def test_what_pillow_makes_more_of_is_left_to_pillow(self):
+        image = drawing()
+        exif = Image.Exif()
+        exif[0x0112] = 8
+        kinds = {
+            "a transparent colour": self.encoded(image, transparency=(255, 255, 255)),
+            "EXIF": self.encoded(image, exif=exif),
+            "an animation": self.encoded(image, save_all=True, append_images=[drawing(7)]),
+            "grey and alpha": self.encoded(image.convert("LA")),
+            "16 bits": self.encoded(Image.fromarray(np.asarray(image.convert("L"), np.uint16) * 257)),
+        }
+        for kind, data in kinds.items():
+            assert isinstance(open_image(data), PngImagePlugin.PngImageFile), kind
+        assert open_image(kinds["a transparent colour"]).info["transparency"] == (255, 255, 255)
 
 
 class TestBadFiles:
