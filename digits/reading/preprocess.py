@@ -75,7 +75,7 @@ def ink_image(image: Image.Image, *, grain: float = GRAIN) -> Image.Image:
     if max(image.size) > MAX_SIDE:
         image = image.reduce(int(np.ceil(max(image.size) / MAX_SIDE)))
     if image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info:
-        rgba = image.convert("RGBA")
+        rgba = image if image.mode == "RGBA" else image.convert("RGBA")  # a browser's canvas: no copy
         alpha = rgba.getchannel("A")
         grey = rgba.convert("L")
         if alpha.getextrema()[0] < 128:
