@@ -6,6 +6,7 @@ import io
 
 import numpy as np
 import pytest
+from bad_inputs import png
 from PIL import Image, ImageOps, PngImagePlugin
 
 from digits.images import ImageError, open_image
@@ -167,18 +168,12 @@ class TestNothingToRead:
 class TestPlainPng:
     """A plain PNG, as a canvas sends, is decoded by libspng rather than Pillow (digits.images)."""
 
-    @staticmethod
-    def encoded(image: Image.Image, **options) -> bytes:
-        buffer = io.BytesIO()
-        image.save(buffer, format="PNG", **options)
-        return buffer.getvalue()
-
     @pytest.mark.parametrize("mode", ["L", "RGB", "RGBA"])
     def test_the_same_pixels_as_pillow_decodes(self, mode):
         pixels = np.array(drawing().convert("RGBA"))
         # noise, whose rows Pillow's encoder filters by sub, up and Paeth (flat rows: none)
         pixels[100:300, 50:750] = np.random.default_rng(0).integers(0, 256, (200, 700, 4))
-        data = self.encoded(Image.fromarray(pixels).convert(mode))
+        data = png(Image.fromarray(pixels).convert(mode))
         ours, pillows = open_image(data), Image.open(io.BytesIO(data))
         assert not isinstance(ours, PngImagePlugin.PngImageFile)  # not decoded by Pillow
         assert ours.mode == pillows.mode == mode and np.array_equal(np.asarray(ours), np.asarray(pillows))
@@ -188,11 +183,11 @@ class TestPlainPng:
         exif = Image.Exif()
         exif[0x0112] = 8
         kinds = {
-            "a transparent colour": self.encoded(image, transparency=(255, 255, 255)),
-            "EXIF": self.encoded(image, exif=exif),
-            "an animation": self.encoded(image, save_all=True, append_images=[drawing(7)]),
-            "grey and alpha": self.encoded(image.convert("LA")),
-            "16 bits": self.encoded(Image.fromarray(np.asarray(image.convert("L"), np.uint16) * 257)),
+            "a transparent colour": png(image, transparency=(255, 255, 255)),
+            "EXIF": png(image, exif=exif),
+            "an animation": png(image, save_all=True, append_images=[drawing(7)]),
+            "grey and alpha": png(image.convert("LA")),
+            "16 bits": png(Image.fromarray(np.asarray(image.convert("L"), np.uint16) * 257)),
         }
         for kind, data in kinds.items():
             assert isinstance(open_image(data), PngImagePlugin.PngImageFile), kind
