@@ -18,7 +18,9 @@ Rows:
   WIDER times as wide, and turned by TURN degrees each way. The worst writer and the mean of
   the writers' shares (each writer counts once; one draws far more digits than most), and each
   writing style made from those writers' strokes (digits.learning.styles: those trained on, then
-  those only measured), drawn the same way.
+  those only measured), drawn the same way. Then each held-out row's interval: the writers drawn
+  again with replacement, each with all their digits, the middle 95% of the shares so read (a
+  writer's digits fail together, and one wrote more than a quarter of them).
 
 "Through the app" means the app's reader, as /predict uses it, on the PNG a browser sends:
 preprocessing, segmenting and the verdict. A digit counts as read only when the answer is that
@@ -42,6 +44,7 @@ import numpy as np  # noqa: E402
 from PIL import Image, ImageOps  # noqa: E402
 
 from digits.learning.drawing import render_sketch  # noqa: E402
+from digits.learning.evaluation import writer_interval  # noqa: E402
 from digits.learning.mnist import load_mnist  # noqa: E402
 from digits.learning.pen import load_pen_digits, split_by_writer  # noqa: E402
 from digits.learning.renders import sketch_lone_digit, style_strokes  # noqa: E402
@@ -58,6 +61,7 @@ SPARSE_POINTS = (10, 8, 6)  # a digit's points, pen sampled sparsely (the held-o
 JOINED_POINTS = (16, 8)  # a digit's points spaced evenly along one path, the pen's lifts drawn too
 WIDER = 1.5  # times as wide as written, as tall: as a finger on a square canvas may draw
 TURN = 15  # degrees, each way: a page or a phone held at a slant
+LEVEL = 0.95  # each held-out row's interval: where that share falls for 95% of sets of writers drawn again
 
 
 def png(image: Image.Image) -> bytes:
@@ -168,7 +172,7 @@ def main() -> None:
     styled = pen_drawings(style_digits, 50, seed=4)
     print(f"drew the test sets in {time.perf_counter() - started:.0f} s", file=sys.stderr)
 
-    rows, styles, worst = {}, {}, {}
+    rows, styles, worst, intervals = {}, {}, {}, {}
     raw = mnist.x_test.astype(np.float32) / 255.0
     for name, path in models.items():
         numbers = () if path.name == BASELINE_MODEL else [number for number in args.number_models if number.exists()]
@@ -176,6 +180,12 @@ def main() -> None:
         metadata = read_metadata(path)
         pen_readings = read_all(reader, pen_50)
         pen_right = right(pen_readings, held_out.labels)
+        held_out_right = {
+            "pen_50": pen_right,
+            "pen_36": right(read_all(reader, pen_36), held_out.labels),
+            **{key: right(read_all(reader, drawings), held_out.labels) for key, (_, drawings) in changed.items()},
+        }
+        intervals[name] = {key: writer_interval(r, held_out.writers, level=LEVEL) for key, r in held_out_right.items()}
         by_writer = {w: pen_right[held_out.writers == w].mean() for w in set(held_out.writers)}
         worst[name] = min(by_writer, key=by_writer.get)
         styled_right = right(read_all(reader, styled), style_labels)
@@ -191,14 +201,9 @@ def main() -> None:
             "sketch": float(right(read_all(reader, sketches), mnist.y_test[: len(sketches)]).mean())
             if sketches
             else None,
-            "pen_50": float(pen_right.mean()),
+            **{key: float(r.mean()) for key, r in held_out_right.items()},
             "pen_50_uncertain": float(np.mean([r.status == "uncertain" for r in pen_readings])),
             "pen_50_split": float(np.mean([bool(r.parts) for r in pen_readings])),
-            "pen_36": float(right(read_all(reader, pen_36), held_out.labels).mean()),
-            **{
-                key: float(right(read_all(reader, drawings), held_out.labels).mean())
-                for key, (_, drawings) in changed.items()
-            },
             "worst_writer": float(by_writer[worst[name]]),
             "writer_mean": float(np.mean(list(by_writer.values()))),
             "model_call_ms": model_call_ms(reader, raw[:1]),
@@ -231,12 +236,20 @@ def main() -> None:
     for title, key, fmt in lines:
         cells = [fmt.format(row[key]) if row[key] is not None else "n/a" for row in rows.values()]
         print(f"| {title} | {' | '.join(cells)} |")
+    print(f"\n{LEVEL:.0%} intervals of the held-out rows, the writers drawn again (digits.learning.evaluation):\n")
+    print(f"| | {' | '.join(rows)} |\n|---|{'---|' * len(rows)}")
+    for title, key, _ in lines:
+        if key in next(iter(intervals.values())):
+            cells = [f"{low:.2%} to {high:.2%}" for low, high in (intervals[name][key] for name in rows)]
+            print(f"| {title} | {' | '.join(cells)} |")
     print(f"\nwriting styles, made from the held-out writers' digits, 50 px ({args.style_count} each):\n")
     print(f"| style | {' | '.join(rows)} |\n|---|{'---|' * len(rows)}")
     for style in next(iter(styles.values())):
         print(f"| {style} | {' | '.join(f'{styles[name][style]:.1%}' for name in rows)} |")
     if args.json:
-        args.json.write_text(json.dumps({"rows": rows, "styles": styles, "worst_writer": worst}, indent=2) + "\n")
+        args.json.write_text(
+            json.dumps({"rows": rows, "intervals": intervals, "styles": styles, "worst_writer": worst}, indent=2) + "\n"
+        )
 
 
 if __name__ == "__main__":

@@ -12,7 +12,7 @@ import tensorflow as tf
 from conftest import train_tiny_model
 
 from digits.learning.architectures import build_model
-from digits.learning.evaluation import evaluate
+from digits.learning.evaluation import evaluate, writer_interval
 from digits.learning.metadata import model_card
 from digits.learning.recipes import Recipe
 from digits.learning.training import augment_batch
@@ -74,6 +74,33 @@ def test_evaluate_against_a_hand_count():
     assert scores["accuracy"] == round(4 / 6, 5)
     assert scores["per_class_accuracy"]["0"] == 0.5 and scores["per_class_accuracy"]["2"] == round(2 / 3, 5)
     assert scores["confusion_matrix"][2][0] == 1 and sum(map(sum, scores["confusion_matrix"])) == 6
+
+
+class TestWriterInterval:
+    WRITERS = np.repeat([f"w{n}" for n in range(20)], 50)  # 20 writers, 50 digits each
+
+    def test_misreads_of_one_writer_leave_more_doubt_than_the_same_misreads_spread(self):
+        """40 misreads in 1,000 digits either way; by the digit alone the two would look alike."""
+        one_writer, spread = np.ones(1000, bool), np.ones(1000, bool)
+        one_writer[:40] = False
+        spread[np.arange(20) * 50] = spread[np.arange(20) * 50 + 1] = False  # two of each writer's
+        low, high = writer_interval(one_writer, self.WRITERS)
+        assert low < 0.93 and high == 1.0  # that writer drawn several times, or not at all
+        assert writer_interval(spread, self.WRITERS) == pytest.approx((0.96, 0.96))  # every set of writers: 96%
+
+    def test_the_interval_holds_the_share_read_and_narrows_with_the_level(self):
+        right = np.random.default_rng(0).random(1000) < np.repeat(np.linspace(0.8, 1.0, 20), 50)
+        low, high = writer_interval(right, self.WRITERS)
+        narrow_low, narrow_high = writer_interval(right, self.WRITERS, level=0.5)
+        assert 0 < low < narrow_low < right.mean() < narrow_high < high < 1
+
+    def test_a_writer_weighs_by_the_digits_written(self):
+        """The share pooled over digits, as the tables give it: a writer of 900 digits, all read,
+        beside nine of 10 each, none read, reads 0.9 at the middle, not the writers' mean 0.1."""
+        writers = np.array(["big"] * 900 + [f"w{n}" for n in range(9) for _ in range(10)])
+        right = np.array([True] * 900 + [False] * 90)
+        low, high = writer_interval(right, writers, level=0.01)
+        assert 0.85 < low <= high < 0.95
 
 
 def test_short_training_run_end_to_end(tiny_model_path):
